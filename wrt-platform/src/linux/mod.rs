@@ -1,0 +1,319 @@
+//! [`LinuxResourceProvider`]: memory regions from anonymous `mmap` with guard pages,
+//! protection through `mprotect`, hugetlb or transparent huge pages, NUMA binding with
+//! `mbind`, and refusal of allocations that would cross the cgroup memory limit.
+//!
+//! Built with `target_os = "linux"` and the `std` feature (it reads `/proc` and `/sys`).
+//! System calls go through `rustix`; `libc` only supplies the `mbind` system-call number.
+//! All of it is tested for real on the build machine (see `tests/linux_*.rs`).
+
+pub mod cgroup;
+mod error;
+mod region;
+#[allow(unsafe_code)]
+mod sys;
+pub mod sysinfo;
+
+use crate::provider::{
+    MemoryLimit, PlatformCapabilities, PlatformResourceProvider, ProtectionSupport, RegionRequest,
+    ReleaseError, is_valid_align,
+};
+use cgroup::CgroupMemory;
+pub use error::{LinuxError, Syscall, errno_to_error};
+pub use region::{HugePageFallback, LinuxRegion, NumaPlacement, PageKind, ReadWriteRegion};
+use sys::{GuardedMapping, Layout};
+use sysinfo::SystemPaths;
+
+/// What the Linux provider should try for each region.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinuxConfig {
+    /// Try hugetlb pages (`MAP_HUGETLB`), falling back to transparent huge pages, then to
+    /// normal pages; each region reports what it got.
+    pub use_hugetlb: bool,
+    /// The hugetlb page size to try; `None` means the system default (`Hugepagesize`).
+    pub hugetlb_page_size: Option<usize>,
+    /// Bind every region to this NUMA node (where the machine has more than one).
+    pub use_numa: Option<u32>,
+    /// Refuse allocations that would cross the cgroup memory limit.
+    ///
+    /// The check is conservative: the whole region (its size in base pages) counts as
+    /// charged, although the kernel charges pages only when first touched; hugetlb pages
+    /// are accounted by the hugetlb controller, not by `memory.max`.
+    pub memory_cgroups: bool,
+    /// Where `/proc`, `/sys` and the cgroup file system are.
+    pub paths: SystemPaths,
+}
+
+/// Memory regions from the Linux kernel. See the [module documentation](self).
+///
+/// ```
+/// use wrt_platform::linux::{LinuxConfig, LinuxResourceProvider};
+/// use wrt_platform::RegionRequest;
+/// use wrt_foundation::MemoryProtection;
+///
+/// let provider = LinuxResourceProvider::new(LinuxConfig::default());
+/// let mut region = provider.allocate_region(&RegionRequest::new(10_000))?;
+/// region.bytes_mut()?.fill(1);
+/// region.set_protection(MemoryProtection::READ)?;
+/// assert!(region.bytes_mut().is_err());
+/// drop(region); // unmapped here
+/// # Ok::<(), wrt_platform::linux::LinuxError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct LinuxResourceProvider {
+    config: LinuxConfig,
+    page_size: usize,
+}
+
+impl Default for LinuxResourceProvider {
+    fn default() -> Self {
+        Self::new(LinuxConfig::default())
+    }
+}
+
+impl LinuxResourceProvider {
+    /// A provider with `config`.
+    pub fn new(config: LinuxConfig) -> Self {
+        Self {
+            config,
+            page_size: rustix::param::page_size(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &LinuxConfig {
+        &self.config
+    }
+
+    /// The cgroup memory state now, as used by the limit check.
+    pub fn cgroup_memory(&self) -> Result<CgroupMemory, LinuxError> {
+        let paths = &self.config.paths;
+        Ok(cgroup::read_self_memory_state(
+            &paths.proc_root,
+            &paths.cgroup_root,
+        )?)
+    }
+
+    fn check_cgroup(&self, charge: usize) -> Result<(), LinuxError> {
+        if !self.config.memory_cgroups {
+            return Ok(());
+        }
+        if let CgroupMemory::Limited { limit, usage, .. } = self.cgroup_memory()? {
+            let requested = charge as u64;
+            let available = limit.saturating_sub(usage);
+            if requested > available {
+                log::debug!("region of {requested} bytes refused: {available} of {limit} left");
+                return Err(LinuxError::CgroupLimit {
+                    requested,
+                    available,
+                    limit,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn numa_placement(&self) -> Result<NumaPlacement, LinuxError> {
+        let Some(node) = self.config.use_numa else {
+            return Ok(NumaPlacement::NotRequested);
+        };
+        let nodes = self.config.paths.numa_nodes();
+        let online = nodes.as_ref().map_or(1, sysinfo::NodeList::count);
+        if online <= 1 {
+            log::warn!("NUMA binding to node {node} asked for, but the machine has one node");
+            return Ok(NumaPlacement::SingleNode);
+        }
+        if nodes.is_some_and(|n| n.contains(node)) && node <= sys::MAX_NUMA_NODE {
+            Ok(NumaPlacement::Bound { node })
+        } else {
+            Err(LinuxError::NumaNodeOffline { node, online })
+        }
+    }
+
+    /// Tries hugetlb pages; `Err` carries the fallback reason.
+    fn map_hugetlb(
+        &self,
+        request: &RegionRequest,
+    ) -> Result<(GuardedMapping, usize), HugePageFallback> {
+        let paths = &self.config.paths;
+        let size = self
+            .config
+            .hugetlb_page_size
+            .or_else(|| paths.default_huge_page_size())
+            .filter(|s| s.is_power_of_two())
+            .ok_or(HugePageFallback::NoHugeTlbPool)?;
+        let refused = |errno: i32| {
+            let free_pages = paths
+                .huge_page_sizes()
+                .iter()
+                .find(|h| h.size == size)
+                .map_or(0, |h| h.free);
+            HugePageFallback::HugeTlbRefused {
+                page_size: size,
+                free_pages,
+                errno,
+            }
+        };
+        let layout = Layout::new(self.page_size, size, request.align, request.size)
+            .ok_or_else(|| refused(libc::EINVAL))?;
+        GuardedMapping::new(&layout, request.protection, Some(size))
+            .map(|m| (m, size))
+            .map_err(|e| refused(e.errno.raw_os_error()))
+    }
+
+    /// Allocates a region: see [`LinuxConfig`] for what is tried. A refusal leaves
+    /// nothing mapped.
+    pub fn allocate_region(&self, request: &RegionRequest) -> Result<LinuxRegion, LinuxError> {
+        if request.size == 0 {
+            return Err(LinuxError::ZeroSize);
+        }
+        if !is_valid_align(request.align) {
+            return Err(LinuxError::BadAlignment {
+                align: request.align,
+            });
+        }
+        let too_large = LinuxError::SizeTooLarge {
+            requested: request.size,
+        };
+        let base_layout = Layout::new(self.page_size, self.page_size, request.align, request.size)
+            .ok_or(too_large)?;
+        self.check_cgroup(base_layout.body_len)?;
+        let numa = self.numa_placement()?;
+
+        let mut fallback = None;
+        let hugetlb = if self.config.use_hugetlb {
+            match self.map_hugetlb(request) {
+                Ok(mapped) => Some(mapped),
+                Err(reason) => {
+                    log::warn!("hugetlb pages not used ({reason:?}); falling back");
+                    fallback = Some(reason);
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let (mapping, page_kind) = match hugetlb {
+            Some((mapping, size)) => (mapping, PageKind::HugeTlb { size }),
+            None => self.map_normal(request, &base_layout)?,
+        };
+        if let NumaPlacement::Bound { node } = numa {
+            let len = mapping.body_len();
+            mapping
+                .bind_to_node(node)
+                .map_err(|e| LinuxError::from_sys(e, len))?;
+        }
+        Ok(LinuxRegion {
+            mapping,
+            size: request.size,
+            page_kind,
+            fallback,
+            numa,
+        })
+    }
+
+    /// Maps base pages, advised for THP when huge pages were asked for.
+    fn map_normal(
+        &self,
+        request: &RegionRequest,
+        base_layout: &Layout,
+    ) -> Result<(GuardedMapping, PageKind), LinuxError> {
+        let paths = &self.config.paths;
+        let thp = if self.config.use_hugetlb {
+            match (paths.thp_mode(), paths.thp_page_size()) {
+                (Some(mode), Some(size)) if mode.honours_advice() && size.is_power_of_two() => {
+                    Some(size)
+                }
+                (mode, _) => {
+                    log::warn!("transparent huge pages unavailable (mode {mode:?}); normal pages");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        // Aligning a large body to the THP size lets the kernel back it with huge pages.
+        let layout = match thp {
+            Some(size) if request.size >= size => Layout::new(
+                self.page_size,
+                self.page_size,
+                request.align.max(size),
+                request.size,
+            )
+            .unwrap_or(*base_layout),
+            _ => *base_layout,
+        };
+        let mapping = GuardedMapping::new(&layout, request.protection, None)
+            .map_err(|e| LinuxError::from_sys(e, layout.total))?;
+        let kind = match thp {
+            Some(size) => match mapping.advise_huge_pages() {
+                Ok(()) => PageKind::TransparentHuge { size },
+                Err(e) => {
+                    log::warn!("madvise(MADV_HUGEPAGE) refused: {e:?}; normal pages");
+                    PageKind::Normal
+                }
+            },
+            None => PageKind::Normal,
+        };
+        Ok((mapping, kind))
+    }
+}
+
+impl PlatformResourceProvider for LinuxResourceProvider {
+    type Region = LinuxRegion;
+    type Error = LinuxError;
+
+    fn allocate(&mut self, request: &RegionRequest) -> Result<LinuxRegion, LinuxError> {
+        self.allocate_region(request)
+    }
+
+    fn release(
+        &mut self,
+        region: LinuxRegion,
+    ) -> Result<(), ReleaseError<LinuxRegion, LinuxError>> {
+        region
+            .release()
+            .map_err(|(region, error)| ReleaseError { region, error })
+    }
+
+    fn region_bytes_mut<'r>(
+        &'r mut self,
+        region: &'r mut LinuxRegion,
+    ) -> Result<&'r mut [u8], LinuxError> {
+        region.bytes_mut()
+    }
+
+    /// Reads the page size, the hugetlb pools (`/sys/kernel/mm/hugepages`), the THP mode,
+    /// the online NUMA nodes, the cgroup limit and `vm.max_map_count` (a region takes up
+    /// to three mappings) now. A cgroup that cannot be read is reported as unlimited,
+    /// with a warning.
+    fn get_capabilities(&self) -> PlatformCapabilities {
+        let paths = &self.config.paths;
+        let memory_limit = match self.cgroup_memory() {
+            Ok(CgroupMemory::Limited { limit, usage, .. }) => MemoryLimit::Limited {
+                limit,
+                in_use: usage,
+            },
+            Ok(_) => MemoryLimit::Unlimited,
+            Err(e) => {
+                log::warn!("cgroup memory limit unreadable ({e}); reporting unlimited");
+                MemoryLimit::Unlimited
+            }
+        };
+        let max_maps = paths.max_map_count().unwrap_or(65_530);
+        PlatformCapabilities {
+            page_size: self.page_size,
+            huge_page_sizes: paths.huge_page_sizes(),
+            transparent_huge_pages: paths
+                .thp_mode()
+                .is_some_and(sysinfo::ThpMode::honours_advice),
+            numa_nodes: paths.numa_nodes().map_or(1, |n| n.count().max(1)),
+            memory_limit,
+            protection: ProtectionSupport {
+                guard_pages: true,
+                change_protection: true,
+                execute: true,
+            },
+            max_regions: usize::try_from(max_maps / 3).unwrap_or(usize::MAX),
+        }
+    }
+}

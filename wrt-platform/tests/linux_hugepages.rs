@@ -1,0 +1,207 @@
+//! The huge page chain for real: hugetlb (`MAP_HUGETLB`) when the kernel grants it,
+//! otherwise transparent huge pages (`MADV_HUGEPAGE`, visible as `hg` in `VmFlags`),
+//! otherwise normal pages — and the region says which it got and why.
+#![cfg(all(target_os = "linux", feature = "std"))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+mod support;
+
+use support::{fixture_dir, vm_flags, write};
+use wrt_platform::linux::sysinfo::{SystemPaths, ThpMode};
+use wrt_platform::linux::{
+    HugePageFallback, LinuxConfig, LinuxResourceProvider, NumaPlacement, PageKind,
+};
+use wrt_platform::{PlatformResourceProvider, RegionRequest};
+
+fn hugetlb_provider(page_size: Option<usize>, paths: SystemPaths) -> LinuxResourceProvider {
+    LinuxResourceProvider::new(LinuxConfig {
+        use_hugetlb: true,
+        hugetlb_page_size: page_size,
+        paths,
+        ..LinuxConfig::default()
+    })
+}
+
+fn free_pages(size: usize) -> u64 {
+    let caps = LinuxResourceProvider::default().get_capabilities();
+    caps.huge_page_sizes
+        .iter()
+        .find(|h| h.size == size)
+        .map_or(0, |h| h.free)
+}
+
+/// What the real system's THP setting leads to.
+fn expected_without_hugetlb(paths: &SystemPaths) -> PageKind {
+    match (paths.thp_mode(), paths.thp_page_size()) {
+        (Some(ThpMode::Always | ThpMode::Madvise), Some(size)) => {
+            PageKind::TransparentHuge { size }
+        }
+        _ => PageKind::Normal,
+    }
+}
+
+#[test]
+fn hugetlb_request_on_this_machine_gets_hugetlb_or_reports_the_fallback() {
+    let paths = SystemPaths::default();
+    let Some(default_size) = paths.default_huge_page_size() else {
+        // No hugetlb support in this kernel at all.
+        let region = hugetlb_provider(None, paths.clone())
+            .allocate_region(&RegionRequest::new(1 << 20))
+            .unwrap();
+        assert_eq!(
+            region.huge_page_fallback(),
+            Some(HugePageFallback::NoHugeTlbPool)
+        );
+        return;
+    };
+    let free_before = free_pages(default_size);
+    let mut region = hugetlb_provider(None, paths.clone())
+        .allocate_region(&RegionRequest::new(4 << 20))
+        .unwrap();
+    region.bytes_mut().unwrap().fill(0xA5);
+    if free_before >= 2 {
+        assert_eq!(region.page_kind(), PageKind::HugeTlb { size: default_size });
+        assert_eq!(region.huge_page_fallback(), None);
+        return;
+    }
+    // No free huge pages (the case on the build machines): the kernel refused MAP_HUGETLB.
+    match region.huge_page_fallback() {
+        Some(HugePageFallback::HugeTlbRefused {
+            page_size,
+            free_pages,
+            errno,
+        }) => {
+            assert_eq!(page_size, default_size);
+            assert!(free_pages < 2);
+            assert_eq!(errno, libc::ENOMEM);
+        }
+        other => panic!("expected a hugetlb refusal, got {other:?}"),
+    }
+    let expected = expected_without_hugetlb(&paths);
+    assert_eq!(region.page_kind(), expected);
+    let flags = vm_flags(region.addr()).unwrap();
+    let advised = flags.iter().any(|f| f == "hg");
+    assert_eq!(
+        advised,
+        matches!(expected, PageKind::TransparentHuge { .. }),
+        "{flags:?}"
+    );
+    if let PageKind::TransparentHuge { size } = expected {
+        assert_eq!(
+            region.addr() % size,
+            0,
+            "large THP regions are huge-page aligned"
+        );
+    }
+}
+
+#[test]
+fn one_gib_pages_with_none_free_fall_back() {
+    let size = 1 << 30;
+    if free_pages(size) > 0 {
+        return; // a machine with 1 GiB pages reserved: the fallback cannot be forced
+    }
+    let region = hugetlb_provider(Some(size), SystemPaths::default())
+        .allocate_region(&RegionRequest::new(8192))
+        .unwrap();
+    assert!(matches!(
+        region.huge_page_fallback(),
+        Some(HugePageFallback::HugeTlbRefused { page_size, free_pages: 0, .. }) if page_size == size
+    ));
+    assert_eq!(region.size(), 8192);
+}
+
+#[test]
+fn without_a_pool_and_with_thp_never_pages_are_normal() {
+    let sys = fixture_dir("thp-never");
+    write(
+        &sys,
+        "kernel/mm/transparent_hugepage/enabled",
+        "always madvise [never]\n",
+    );
+    write(
+        &sys,
+        "kernel/mm/transparent_hugepage/hpage_pmd_size",
+        "2097152\n",
+    );
+    let paths = SystemPaths {
+        proc_root: sys.join("no-proc"),
+        sys_root: sys.clone(),
+        cgroup_root: sys.join("no-cgroup"),
+    };
+    let region = hugetlb_provider(None, paths)
+        .allocate_region(&RegionRequest::new(4 << 20))
+        .unwrap();
+    assert_eq!(
+        region.huge_page_fallback(),
+        Some(HugePageFallback::NoHugeTlbPool)
+    );
+    assert_eq!(region.page_kind(), PageKind::Normal);
+    assert!(!vm_flags(region.addr()).unwrap().iter().any(|f| f == "hg"));
+}
+
+#[test]
+fn without_hugetlb_nothing_is_advised() {
+    let region = LinuxResourceProvider::default()
+        .allocate_region(&RegionRequest::new(4 << 20))
+        .unwrap();
+    assert_eq!(region.page_kind(), PageKind::Normal);
+    assert_eq!(region.huge_page_fallback(), None);
+    assert_eq!(region.numa_placement(), NumaPlacement::NotRequested);
+}
+
+#[test]
+fn numa_binding_reports_a_single_node_machine() {
+    let provider = LinuxResourceProvider::new(LinuxConfig {
+        use_numa: Some(0),
+        ..LinuxConfig::default()
+    });
+    let nodes = provider.get_capabilities().numa_nodes;
+    let region = provider
+        .allocate_region(&RegionRequest::new(1 << 16))
+        .unwrap();
+    if nodes == 1 {
+        assert_eq!(region.numa_placement(), NumaPlacement::SingleNode);
+    } else {
+        assert_eq!(region.numa_placement(), NumaPlacement::Bound { node: 0 });
+    }
+}
+
+#[test]
+fn numa_binding_on_a_fixture_with_two_nodes_refuses_an_offline_node() {
+    let sys = fixture_dir("numa-two");
+    write(&sys, "devices/system/node/online", "0-1\n");
+    let paths = SystemPaths {
+        sys_root: sys,
+        ..SystemPaths::default()
+    };
+    let provider = |node| {
+        LinuxResourceProvider::new(LinuxConfig {
+            use_numa: Some(node),
+            paths: paths.clone(),
+            ..LinuxConfig::default()
+        })
+    };
+    assert_eq!(
+        provider(5)
+            .allocate_region(&RegionRequest::new(4096))
+            .unwrap_err(),
+        wrt_platform::linux::LinuxError::NumaNodeOffline { node: 5, online: 2 }
+    );
+    // Node 0 exists on every machine, so the real mbind succeeds and shows in numa_maps.
+    let mut region = provider(0)
+        .allocate_region(&RegionRequest::new(4096))
+        .unwrap();
+    assert_eq!(region.numa_placement(), NumaPlacement::Bound { node: 0 });
+    region.bytes_mut().unwrap()[0] = 1;
+    let numa_maps = std::fs::read_to_string("/proc/self/numa_maps").unwrap();
+    let prefix = format!("{:x} ", region.addr());
+    let line = numa_maps.lines().find(|l| l.starts_with(&prefix)).unwrap();
+    assert!(line.contains("bind:0"), "{line}");
+}
