@@ -7,7 +7,7 @@
 //! |----------------------|--------------------|-----------------------------------------------|
 //! | (none)               | `no_std`, no heap  | everything below except the heap-backed forms |
 //! | `alloc`              | `no_std` + `alloc` | heap-backed linear memory storage          |
-//! | `std` (the default)  | hosted             | [`clock::StdClock`] on `std::time::Instant`   |
+//! | `std` (the default)  | hosted             | `clock::StdClock` on `std::time::Instant`     |
 //!
 //! Features only ever *add* items: the fixed-capacity types exist in every environment, so
 //! the code a bare-metal user runs is also compiled and tested in the ordinary host run.
@@ -38,4 +38,7 @@ pub mod memory;
 
 pub use bounded::{BoundedMap, BoundedString, BoundedVec, CapacityError, StringCapacityError};
 pub use clock::{Clock, ManualClock, Timestamp};
-pub use memory::MemoryProtection;
+pub use memory::{
+    BlockHandle, FixedMemoryManager, InlineLinearMemory, LinearMemory, LinearMemoryManager,
+    MemoryError, MemoryPool, MemoryProtection, PAGE_SIZE, RegionId,
+};

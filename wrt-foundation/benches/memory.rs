@@ -1,0 +1,107 @@
+//! Costs of safety, each beside its unchecked baseline in the same run:
+//! - bounds- and protection-checked `LinearMemory::write` / `copy_within` of 4 KiB and 1 MiB
+//!   against `copy_from_slice` / `copy_within` on plain slices, for every storage form;
+//! - a `MemoryPool` allocate + free pair against `Box::new([0u8; BLOCK])` + drop.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::arithmetic_side_effects
+)]
+
+use core::hint::black_box;
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
+use wrt_foundation::memory::{
+    BorrowedLinearMemory, InlineLinearMemory, LinearMemory, MemoryPool, MemoryProtection,
+    MemoryStorage, PAGE_SIZE,
+};
+
+/// Pages in every benchmarked memory: room for two non-overlapping 1 MiB ranges.
+const PAGES: u32 = 32;
+const BYTES: usize = PAGES as usize * PAGE_SIZE;
+const RW: MemoryProtection = MemoryProtection::READ_WRITE;
+
+fn bench_memory<S: MemoryStorage>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    form: &str,
+    memory: &mut LinearMemory<S>,
+    src: &[u8],
+) {
+    let len = src.len() as u64;
+    group.bench_function(format!("{form}/write"), |b| {
+        b.iter(|| memory.write(black_box(len), black_box(src)).unwrap());
+    });
+    group.bench_function(format!("{form}/copy_within"), |b| {
+        b.iter(|| {
+            memory
+                .copy_within(black_box(0), black_box(len), black_box(len))
+                .unwrap();
+        });
+    });
+}
+
+fn linear_memory_copy(c: &mut Criterion) {
+    for (label, size) in [("4KiB", 4 * 1024), ("1MiB", 1024 * 1024)] {
+        let mut group = c.benchmark_group(format!("copy_{label}"));
+        group.throughput(Throughput::Bytes(size as u64));
+        let src = vec![0x5Au8; size];
+
+        // Not `vec![0; ..]`: calloc'd pages that are never written all map the kernel's one
+        // zero page, which makes reading them unrealistically cheap. The memories below
+        // zero their pages by writing, so the baseline must touch its pages too.
+        let mut plain = vec![0xA5u8; BYTES];
+        group.bench_function("slice/copy_from_slice", |b| {
+            b.iter(|| plain[size..2 * size].copy_from_slice(black_box(&src)));
+        });
+        group.bench_function("slice/copy_within", |b| {
+            b.iter(|| plain.copy_within(black_box(0..size), black_box(size)));
+        });
+
+        let mut inline = Box::new(InlineLinearMemory::<BYTES>::inline(PAGES, None, RW).unwrap());
+        bench_memory(&mut group, "inline", &mut inline, &src);
+
+        let mut ram = vec![0u8; BYTES];
+        let mut borrowed = BorrowedLinearMemory::borrowed(&mut ram, PAGES, None, RW).unwrap();
+        bench_memory(&mut group, "borrowed", &mut borrowed, &src);
+
+        #[cfg(feature = "alloc")]
+        {
+            let mut heap = wrt_foundation::memory::HeapLinearMemory::heap(PAGES, None, RW).unwrap();
+            bench_memory(&mut group, "heap", &mut heap, &src);
+        }
+        group.finish();
+    }
+}
+
+fn pool_pair<const BLOCK: usize, const COUNT: usize>(c: &mut Criterion) {
+    let mut group = c.benchmark_group(format!("alloc_free_{BLOCK}B"));
+    let mut pool = Box::new(MemoryPool::<BLOCK, COUNT>::new());
+    // Hold some blocks so the pair runs in a pool that is in use, not an empty one.
+    let held: Vec<_> = (0..COUNT / 2).map(|_| pool.allocate().unwrap()).collect();
+    group.bench_function("pool/allocate_free", |b| {
+        b.iter(|| {
+            let handle = pool.allocate().unwrap();
+            black_box(&handle);
+            pool.free(handle).unwrap();
+        });
+    });
+    group.bench_function("box/new_drop", |b| {
+        b.iter(|| {
+            let block = Box::new([0u8; BLOCK]);
+            black_box(&block);
+        });
+    });
+    group.finish();
+    for handle in held {
+        pool.free(handle).unwrap();
+    }
+}
+
+fn memory_pool(c: &mut Criterion) {
+    pool_pair::<64, 1024>(c);
+    pool_pair::<4096, 64>(c);
+}
+
+criterion_group!(benches, linear_memory_copy, memory_pool);
+criterion_main!(benches);

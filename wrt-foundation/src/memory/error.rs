@@ -1,0 +1,146 @@
+//! [`MemoryError`]: every way a memory operation can be refused, with the numbers that explain
+//! the refusal.
+
+use super::{Access, MemoryProtection, RegionId};
+
+/// Why a linear memory, region manager or memory pool refused an operation.
+///
+/// A refused operation changes nothing: the memory, the budget and the pool are exactly as
+/// they were before the call. Every variant carries the figures a user needs to see why
+/// (what was asked for, what was there), so an error log line is enough to act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum MemoryError {
+    /// `offset + len` reaches past the end of the memory, or overflows `u64`.
+    ///
+    /// The end is never computed with wrapping arithmetic, so an overflowing request is
+    /// reported with the `offset` and `len` the caller gave.
+    #[error("access of {len} bytes at offset {offset} is outside the memory of {size} bytes")]
+    OutOfBounds {
+        /// First byte the caller asked for.
+        offset: u64,
+        /// Number of bytes asked for.
+        len: u64,
+        /// Current size of the memory in bytes.
+        size: u64,
+    },
+    /// The memory's protection does not allow this kind of access.
+    #[error("{access} access denied by protection {protection}")]
+    AccessDenied {
+        /// The access that was attempted.
+        access: Access,
+        /// The protection in force.
+        protection: MemoryProtection,
+    },
+    /// Growing by `requested` pages would pass the memory's maximum.
+    #[error(
+        "cannot grow by {requested} pages: {available} pages available below the maximum of {maximum}"
+    )]
+    GrowLimitExceeded {
+        /// Pages the caller asked to add.
+        requested: u32,
+        /// Pages that could still be added.
+        available: u32,
+        /// The memory's maximum in pages (declared maximum or storage capacity, the lower).
+        maximum: u32,
+    },
+    /// A memory's initial size is above its maximum (declared or imposed by its storage).
+    #[error("initial size of {initial} pages exceeds the maximum of {maximum} pages")]
+    InvalidLimits {
+        /// Initial size in pages.
+        initial: u32,
+        /// Effective maximum in pages.
+        maximum: u32,
+    },
+    /// The request would take the manager past its `max_memory` budget.
+    #[error("allocation of {requested} bytes exceeds the budget: {available} bytes available")]
+    AllocationLimitExceeded {
+        /// Bytes the caller asked for.
+        requested: usize,
+        /// Bytes left in the budget.
+        available: usize,
+    },
+    /// A single region larger than the manager's storage can hold.
+    #[error("region of {requested} bytes is larger than the maximum region size of {max_size}")]
+    SizeTooLarge {
+        /// Bytes the caller asked for.
+        requested: usize,
+        /// Largest region the manager can hold, in bytes.
+        max_size: usize,
+    },
+    /// A region size that is not a whole number of WebAssembly pages.
+    #[error("region size {size} is not a multiple of the page size {page_size}")]
+    UnalignedSize {
+        /// Bytes the caller asked for.
+        size: usize,
+        /// The page size the size must be a multiple of.
+        page_size: usize,
+    },
+    /// Every slot of a fixed region table is in use.
+    #[error("region table is full: all {capacity} slots are in use")]
+    RegionTableFull {
+        /// Number of slots in the table.
+        capacity: usize,
+    },
+    /// The id names no live region: it was released, never issued, or is out of range.
+    #[error("unknown region {id}")]
+    UnknownRegion {
+        /// The id the caller gave.
+        id: RegionId,
+    },
+    /// Every block of the pool is allocated (or retired).
+    #[error("memory pool exhausted: all {block_count} blocks are in use")]
+    PoolExhausted {
+        /// Number of blocks in the pool.
+        block_count: usize,
+    },
+    /// The handle's block has been freed and handed out again since the handle was issued.
+    #[error(
+        "stale handle for block {index}: generation {generation}, block is at generation {current_generation}"
+    )]
+    StaleHandle {
+        /// Block index in the handle.
+        index: u32,
+        /// Generation in the handle.
+        generation: u32,
+        /// Generation of the block's current or last allocation.
+        current_generation: u32,
+    },
+    /// The handle's block was freed and not handed out since; the handle must not be used.
+    #[error("block {index} (generation {generation}) was freed")]
+    UseAfterFree {
+        /// Block index in the handle.
+        index: u32,
+        /// Generation in the handle.
+        generation: u32,
+    },
+    /// The handle's block was already freed through this handle.
+    #[error("double free of block {index} (generation {generation})")]
+    DoubleFree {
+        /// Block index in the handle.
+        index: u32,
+        /// Generation in the handle.
+        generation: u32,
+    },
+    /// The handle's index is not below the pool's block count (it came from another pool).
+    #[error("handle index {index} is out of range for a pool of {block_count} blocks")]
+    HandleOutOfRange {
+        /// Block index in the handle.
+        index: u32,
+        /// Number of blocks in the pool.
+        block_count: usize,
+    },
+    /// External backing bytes are fewer than the pool or memory needs.
+    #[error("backing of {provided} bytes is smaller than the {required} bytes required")]
+    BackingTooSmall {
+        /// Bytes required.
+        required: usize,
+        /// Bytes provided.
+        provided: usize,
+    },
+    /// The host allocator could not provide the bytes (only with `alloc`).
+    #[error("host allocator failed to provide {requested} bytes")]
+    HostAllocationFailed {
+        /// Bytes asked of the host allocator.
+        requested: usize,
+    },
+}
