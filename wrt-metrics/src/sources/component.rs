@@ -1,0 +1,101 @@
+//! Sources for `wrt-component`: resource managers, component managers and the runtime.
+
+use wrt_component::backend::Backend;
+use wrt_component::runtime::{ComponentStore, RuntimeEntry};
+use wrt_component::{
+    AllocationStats, ComponentResourceManager, LimitKind, ResourceCategory, ResourceEntry,
+    ResourceManager, ResourceRuntime,
+};
+use wrt_foundation::Clock;
+
+use crate::figures::{CategoryFigures, ComponentFigures, LimitFigures};
+use crate::limit::MeteredLimit;
+use crate::ratio::widen;
+use crate::source::{MetricsSource, Report};
+
+fn report_categories(stats: &AllocationStats, report: &mut Report<'_>) {
+    for category in ResourceCategory::ALL {
+        let c = stats.category(category);
+        report.category(
+            category,
+            CategoryFigures {
+                live: usize::try_from(c.live()).unwrap_or(usize::MAX),
+                succeeded: c.allocations,
+                failed: c.failures,
+                high_water: 0, // the manager keeps no per-category high-water mark
+            },
+        );
+    }
+}
+
+/// Per category: live resources, allocations and failures; memory in use is the bytes of
+/// the live resources' size hints, with the manager's high-water mark of those bytes.
+impl<T, B: Backend<ResourceEntry<T>>> MetricsSource for ResourceManager<T, B> {
+    fn report(&self, report: &mut Report<'_>) {
+        let stats = self.stats();
+        report_categories(stats, report);
+        report.memory_in_use(stats.live_bytes);
+        report.memory_high_water(stats.peak_bytes);
+    }
+}
+
+/// `u64::MAX` is how `ResourceLimits` spells "no limit".
+fn finite(cap: u64) -> Option<u64> {
+    (cap != u64::MAX).then_some(cap)
+}
+
+fn nanos(duration: core::time::Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// The component's figures: use of every limit (execution time in nanoseconds). The manager
+/// keeps no refusal counts, so `refusals` is 0 and limits are judged "hit" by the
+/// collections at which they were reached.
+impl From<&ComponentResourceManager> for ComponentFigures {
+    fn from(component: &ComponentResourceManager) -> Self {
+        let (limits, usage) = (component.limits(), component.usage());
+        let mut figures = ComponentFigures::new(component.id());
+        for kind in LimitKind::ALL {
+            let used = LimitFigures {
+                used: usage.used(kind),
+                limit: finite(limits.cap(kind)),
+                ..LimitFigures::default()
+            };
+            figures = figures.with(kind.into(), used);
+        }
+        let time = LimitFigures {
+            used: nanos(usage.execution_time),
+            limit: limits.max_execution_time.map(nanos),
+            ..LimitFigures::default()
+        };
+        figures.with(MeteredLimit::ExecutionTime, time)
+    }
+}
+
+/// The component's use of every limit.
+impl MetricsSource for ComponentResourceManager {
+    fn report(&self, report: &mut Report<'_>) {
+        report.component(ComponentFigures::from(self));
+    }
+}
+
+/// The runtime's resources per category, every component, and the runtime-wide budget:
+/// memory in use is what the budget has charged (linear memory plus resources' size hints).
+impl<T, B, S, K> MetricsSource for ResourceRuntime<T, B, S, K>
+where
+    B: Backend<RuntimeEntry<T>>,
+    S: ComponentStore,
+    K: Clock,
+{
+    fn report(&self, report: &mut Report<'_>) {
+        report_categories(self.resources().stats(), report);
+        report.memory_in_use(self.budget_usage().memory);
+        let budget = self.budget().max_total_memory;
+        if finite(widen(budget)).is_some() {
+            report.memory_budget(budget);
+        }
+        for component in self.components() {
+            component.report(report);
+        }
+    }
+}
