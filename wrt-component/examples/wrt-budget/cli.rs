@@ -1,0 +1,203 @@
+//! Command line and the run loop, kept apart from `main` so tests can drive it in-process.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use wrt_component::admission::{PlanError, Policy, admit_with, plan, read_requirements};
+use wrt_component::{ComponentId, ComponentResourceManager, ResourceLimits};
+
+use crate::json;
+use crate::limits_file::{LimitsFile, Value};
+use crate::render::{self, FileResult, Outcome};
+
+/// Every file admitted.
+pub const EXIT_ADMITTED: u8 = 0;
+/// At least one file refused (and none failed).
+pub const EXIT_REFUSED: u8 = 1;
+/// At least one file could not be read or judged, or the arguments are wrong.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Judge WebAssembly modules and components against a component's resource limits before
+/// instantiating them.
+///
+/// Limits start from wrt-component's conservative defaults, then the --limits file, then the
+/// flags. Exit status: 0 all admitted, 1 some refused, 2 an error.
+#[derive(Debug, Parser)]
+#[command(name = "wrt-budget", version)]
+pub struct Args {
+    /// Binaries to judge: .wasm modules or components (.wat text is compiled first).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// TOML file with limits (see tests/fixtures/limits.toml).
+    #[arg(long)]
+    pub limits: Option<PathBuf>,
+    /// Bytes of linear memory: 4194304, 64KiB, 4MiB, "16 pages", unlimited.
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
+    /// Table elements summed over all tables.
+    #[arg(long, value_name = "N")]
+    pub max_table_size: Option<String>,
+    /// Linear memories.
+    #[arg(long, value_name = "N")]
+    pub max_memories: Option<String>,
+    /// Tables.
+    #[arg(long, value_name = "N")]
+    pub max_tables: Option<String>,
+    /// Core module and component instances.
+    #[arg(long, value_name = "N")]
+    pub max_instances: Option<String>,
+    /// Resource handles.
+    #[arg(long, value_name = "N")]
+    pub max_resources: Option<String>,
+    /// Function calls per period.
+    #[arg(long, value_name = "N")]
+    pub max_function_calls: Option<String>,
+    /// Host calls per period.
+    #[arg(long, value_name = "N")]
+    pub max_host_calls: Option<String>,
+    /// Execution time per period: 500us, 50ms, 2s, unlimited.
+    #[arg(long, value_name = "DURATION")]
+    pub max_execution_time: Option<String>,
+    /// worst-case: refuse if growth to the declared maxima would exceed a limit;
+    /// instantiation: refuse only if instantiation itself would.
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Option<String>,
+    /// Print one JSON document instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Parse `argv` and run; returns the exit status. Output goes to `out`, progress and
+/// argument errors to `err`.
+pub fn main_with<I, T>(argv: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    match Args::try_parse_from(argv) {
+        Ok(args) => run(&args, out, err),
+        Err(error) => {
+            let _ = write!(err, "{}", error.render());
+            if error.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_ADMITTED
+            }
+        }
+    }
+}
+
+/// Judge every file of `args`.
+pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let (limits, policy) = match limits_of(args) {
+        Ok(found) => found,
+        Err(message) => {
+            let _ = writeln!(err, "wrt-budget: {message}");
+            return EXIT_ERROR;
+        }
+    };
+    let total = args.files.len();
+    let mut results = Vec::with_capacity(total);
+    for (index, path) in args.files.iter().enumerate() {
+        if total > 1 && !args.quiet {
+            let _ = writeln!(err, "[{}/{total}] {}", index + 1, path.display());
+        }
+        let result = FileResult {
+            path: path.display().to_string(),
+            outcome: judge(path, &limits, policy),
+        };
+        if !args.json {
+            let _ = write!(out, "{}", render::text(&result));
+        }
+        results.push(result);
+    }
+    if args.json {
+        let _ = writeln!(out, "{}", json::json(&results));
+    } else {
+        let _ = write!(out, "{}", render::summary(&results));
+    }
+    match render::counts(&results) {
+        (_, _, errors) if errors > 0 => EXIT_ERROR,
+        (_, refused, _) if refused > 0 => EXIT_REFUSED,
+        _ => EXIT_ADMITTED,
+    }
+}
+
+fn judge(path: &Path, limits: &ResourceLimits, policy: Policy) -> Outcome {
+    let bytes = match load(path) {
+        Ok(bytes) => bytes,
+        Err(message) => return Outcome::Failed { message },
+    };
+    match read_requirements(&bytes) {
+        Ok(requirements) => {
+            let mut report = admit_with(&requirements, limits, policy);
+            // Reserve the admitted instantiation in a fresh component, as a runtime would.
+            let mut component = ComponentResourceManager::new(ComponentId(0), *limits);
+            let plan_error = match plan(&mut report, &mut component) {
+                Ok(_) | Err(PlanError::NotAdmitted { .. }) => None,
+                Err(error) => Some(error.to_string()),
+            };
+            Outcome::Judged {
+                requirements: Box::new(requirements),
+                report: Box::new(report),
+                plan_error,
+            }
+        }
+        Err(error) => Outcome::Failed {
+            message: error.to_string(),
+        },
+    }
+}
+
+/// The binary in `path`; text (.wat) is compiled with the `wat` crate first.
+fn load(path: &Path) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.starts_with(b"\0asm") {
+        return Ok(bytes);
+    }
+    let is_text = path
+        .extension()
+        .is_some_and(|ext| ext == "wat" || ext == "wast");
+    if !is_text {
+        return Ok(bytes); // let the validator say what is wrong, with an offset
+    }
+    wat::parse_bytes(&bytes)
+        .map(|b| b.into_owned())
+        .map_err(|e| format!("invalid WAT: {e}"))
+}
+
+fn limits_of(args: &Args) -> Result<(ResourceLimits, Policy), String> {
+    let mut limits = ResourceLimits::default();
+    let mut policy = Policy::default();
+    if let Some(path) = &args.limits {
+        LimitsFile::load(path)?.apply(&mut limits, &mut policy)?;
+    }
+    let flag = |v: &Option<String>| v.clone().map(Value::Text);
+    let flags = LimitsFile {
+        max_memory: flag(&args.max_memory),
+        max_table_size: flag(&args.max_table_size),
+        max_function_calls: flag(&args.max_function_calls),
+        max_host_calls: flag(&args.max_host_calls),
+        max_execution_time: flag(&args.max_execution_time),
+        max_memories: flag(&args.max_memories),
+        max_tables: flag(&args.max_tables),
+        max_instances: flag(&args.max_instances),
+        max_resources: flag(&args.max_resources),
+        policy: args.policy.clone(),
+    };
+    flags
+        .apply(&mut limits, &mut policy)
+        .map_err(|e| match e.split_once(':') {
+            // "max_memory: ..." from the file's parser names the flag "--max-memory" here.
+            Some((key, rest)) if !key.contains(' ') => {
+                format!("--{}:{rest}", key.replace('_', "-"))
+            }
+            _ => e,
+        })?;
+    Ok((limits, policy))
+}

@@ -1,0 +1,174 @@
+//! Unit tests of `ComponentResourceManager`: every limit refuses at its edge, and a refused
+//! operation changes nothing.
+
+use super::*;
+
+const C: ComponentId = ComponentId(9);
+
+fn tight() -> ResourceLimits {
+    ResourceLimits {
+        max_memory: 100,
+        max_table_size: 10,
+        max_function_calls: 2,
+        max_host_calls: 1,
+        max_execution_time: Some(Duration::from_millis(10)),
+        max_memories: 1,
+        max_tables: 2,
+        max_instances: 1,
+        max_resources: 2,
+    }
+}
+
+fn refused_without_change(m: &mut ComponentResourceManager, change: UsageChange) -> ResourceError {
+    let before = m.clone();
+    let err = m.apply(change).unwrap_err();
+    assert_eq!(*m, before, "{change:?} changed something");
+    err
+}
+
+fn exceeded(kind: LimitKind, requested: u64, used: u64, limit: u64) -> ResourceError {
+    ResourceError::LimitExceeded {
+        component: C,
+        kind,
+        requested,
+        used,
+        limit,
+    }
+}
+
+#[test]
+fn every_counted_limit_refuses_at_its_edge_with_the_numbers() {
+    let mut m = ComponentResourceManager::new(C, tight());
+    m.create_memory(60).unwrap();
+    assert_eq!(
+        refused_without_change(&mut m, UsageChange::CreateMemory(0)),
+        exceeded(LimitKind::Memories, 1, 1, 1)
+    );
+    assert_eq!(
+        refused_without_change(&mut m, UsageChange::AllocateMemory(41)),
+        exceeded(LimitKind::Memory, 41, 60, 100)
+    );
+    m.allocate_memory(40).unwrap();
+    m.create_table(4).unwrap();
+    m.create_table(6).unwrap();
+    assert_eq!(
+        refused_without_change(&mut m, UsageChange::GrowTable(1)),
+        exceeded(LimitKind::TableElements, 1, 10, 10)
+    );
+    assert_eq!(
+        refused_without_change(&mut m, UsageChange::CreateTable(0)),
+        exceeded(LimitKind::Tables, 1, 2, 2)
+    );
+    m.add_instance().unwrap();
+    assert_eq!(
+        refused_without_change(&mut m, UsageChange::AddInstance),
+        exceeded(LimitKind::Instances, 1, 1, 1)
+    );
+    m.record_function_call().unwrap();
+    m.record_function_call().unwrap();
+    assert_eq!(
+        refused_without_change(&mut m, UsageChange::FunctionCall),
+        exceeded(LimitKind::FunctionCalls, 1, 2, 2)
+    );
+    m.record_host_call().unwrap();
+    assert_eq!(
+        refused_without_change(&mut m, UsageChange::HostCall),
+        exceeded(LimitKind::HostCalls, 1, 1, 1)
+    );
+    assert!(m.usage().is_within(m.limits()));
+}
+
+#[test]
+fn resources_count_and_weigh() {
+    let mut m = ComponentResourceManager::new(C, tight());
+    m.create_memory(50).unwrap();
+    m.reserve_resource(30).unwrap();
+    assert_eq!(
+        refused_without_change(&mut m, UsageChange::ReserveResource(21)),
+        exceeded(LimitKind::Memory, 21, 80, 100)
+    );
+    m.reserve_resource(0).unwrap();
+    assert_eq!(
+        refused_without_change(&mut m, UsageChange::ReserveResource(0)),
+        exceeded(LimitKind::Resources, 1, 2, 2)
+    );
+    assert_eq!(
+        (
+            m.usage().memory_used,
+            m.usage().resource_bytes,
+            m.usage().linear_memory()
+        ),
+        (80, 30, 50)
+    );
+    // Linear memory cannot be released into the resources' share.
+    assert_eq!(
+        refused_without_change(&mut m, UsageChange::ReleaseMemory(51)),
+        ResourceError::ReleaseExceedsUsage {
+            component: C,
+            kind: LimitKind::Memory,
+            requested: 51,
+            used: 50
+        }
+    );
+    m.release_resource(30).unwrap();
+    m.release_resource(0).unwrap();
+    m.destroy_memory(50).unwrap();
+    assert!(m.usage().is_zero());
+}
+
+#[test]
+fn execution_time_is_capped_and_a_new_period_starts_from_zero() {
+    let mut m = ComponentResourceManager::new(C, tight());
+    m.charge_execution_time(Duration::from_millis(7)).unwrap();
+    assert_eq!(
+        refused_without_change(&mut m, UsageChange::ExecutionTime(Duration::from_millis(4))),
+        ResourceError::ExecutionTimeExceeded {
+            component: C,
+            requested: Duration::from_millis(4),
+            used: Duration::from_millis(7),
+            limit: Duration::from_millis(10)
+        }
+    );
+    m.charge_execution_time(Duration::from_millis(3)).unwrap();
+    m.record_function_call().unwrap();
+    m.create_table(1).unwrap();
+    m.reset_period();
+    assert_eq!(m.usage().execution_time, Duration::ZERO);
+    assert_eq!(m.usage().function_calls_made, 0);
+    assert_eq!(m.usage().table_elements_used, 1);
+}
+
+#[test]
+fn releases_never_underflow() {
+    let mut m = ComponentResourceManager::new(C, ResourceLimits::unlimited());
+    for change in [
+        UsageChange::ReleaseMemory(1),
+        UsageChange::DestroyMemory(0),
+        UsageChange::DestroyTable(0),
+        UsageChange::RemoveInstance,
+        UsageChange::ReleaseResource(0),
+    ] {
+        assert!(matches!(
+            refused_without_change(&mut m, change),
+            ResourceError::ReleaseExceedsUsage { .. }
+        ));
+    }
+}
+
+#[test]
+fn overflow_is_a_refusal_even_when_unlimited() {
+    let mut m = ComponentResourceManager::new(C, ResourceLimits::unlimited());
+    m.create_memory(usize::MAX).unwrap();
+    assert!(matches!(
+        refused_without_change(&mut m, UsageChange::AllocateMemory(1)),
+        ResourceError::LimitExceeded {
+            kind: LimitKind::Memory,
+            ..
+        }
+    ));
+    m.charge_execution_time(Duration::MAX).unwrap();
+    assert!(matches!(
+        refused_without_change(&mut m, UsageChange::ExecutionTime(Duration::from_nanos(1))),
+        ResourceError::ExecutionTimeExceeded { .. }
+    ));
+}

@@ -1,0 +1,228 @@
+//! [`ResourceError`]: every way a resource operation can be refused, with the numbers.
+
+use core::time::Duration;
+
+use crate::budget::BudgetKind;
+use crate::component_id::ComponentId;
+use crate::id::{ManagerTag, ResourceId};
+use crate::lifecycle::{LifecycleAction, ResourceState};
+use crate::limits::LimitKind;
+
+/// Why a resource operation was refused. A refused operation changed nothing.
+///
+/// One enum for the whole crate, so an integrator matches once; each variant says what was
+/// asked, what was there and what the cap was, so a log line alone explains a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ResourceError {
+    /// The id's index is past every slot the manager has: it was never issued here.
+    #[error("{id} is forged: index past the manager's {slots} slots")]
+    Forged {
+        /// The refused id.
+        id: ResourceId,
+        /// Slots the manager has.
+        slots: usize,
+    },
+    /// The id's slot was freed since the id was issued (and may hold another resource).
+    #[error("{id} is stale: the resource was deallocated")]
+    Stale {
+        /// The refused id.
+        id: ResourceId,
+    },
+    /// The id was issued by another manager.
+    #[error("{id} is foreign: issued by {}, presented to {manager}", id.manager())]
+    Foreign {
+        /// The refused id.
+        id: ResourceId,
+        /// The tag of the manager it was presented to.
+        manager: ManagerTag,
+    },
+    /// The resource exists but holds another type than the one asked for.
+    #[error("{id} holds {actual}, not {expected}")]
+    WrongType {
+        /// The id.
+        id: ResourceId,
+        /// The type the caller asked for.
+        expected: &'static str,
+        /// The type stored.
+        actual: &'static str,
+    },
+    /// The storage backend has no free slot left.
+    #[error("resource storage is full: {capacity} slots in use")]
+    StorageFull {
+        /// Slots the backend can hold (for a growable backend: slots it managed to hold).
+        capacity: usize,
+    },
+    /// A descriptor's alignment is not a power of two.
+    #[error("alignment {alignment} is not a power of two")]
+    InvalidAlignment {
+        /// The rejected alignment.
+        alignment: usize,
+    },
+    /// A descriptor's metadata already has as many entries as it can hold.
+    #[error("descriptor metadata is full: {capacity} entries")]
+    MetadataFull {
+        /// Entries a descriptor can hold.
+        capacity: usize,
+    },
+    /// A metadata key or value is longer than its fixed capacity.
+    #[error("metadata text of {requested} bytes exceeds the {capacity}-byte capacity")]
+    MetadataTooLong {
+        /// Bytes of the rejected text.
+        requested: usize,
+        /// Capacity in bytes.
+        capacity: usize,
+    },
+    /// A component limit would be exceeded.
+    #[error("{component}: {kind} exceeded: requested {requested}, used {used}, limit {limit}")]
+    LimitExceeded {
+        /// The component asking.
+        component: ComponentId,
+        /// Which limit.
+        kind: LimitKind,
+        /// Amount the operation asked for.
+        requested: u64,
+        /// Amount already in use.
+        used: u64,
+        /// The cap.
+        limit: u64,
+    },
+    /// A component's execution-time limit would be exceeded.
+    #[error(
+        "{component}: max_execution_time exceeded: requested {requested:?}, used {used:?}, limit {limit:?}"
+    )]
+    ExecutionTimeExceeded {
+        /// The component asking.
+        component: ComponentId,
+        /// Time the operation charged.
+        requested: Duration,
+        /// Time already charged this period.
+        used: Duration,
+        /// The cap.
+        limit: Duration,
+    },
+    /// A release asked to give back more than is held (a bookkeeping bug in the caller).
+    #[error("{component}: cannot release {requested} of {kind}: only {used} held")]
+    ReleaseExceedsUsage {
+        /// The component asking.
+        component: ComponentId,
+        /// Which counter.
+        kind: LimitKind,
+        /// Amount the caller tried to release.
+        requested: u64,
+        /// Amount held.
+        used: u64,
+    },
+    /// The runtime-wide budget (above every component's limits) would be exceeded.
+    #[error("runtime budget {kind} exceeded: requested {requested}, used {used}, limit {limit}")]
+    BudgetExceeded {
+        /// Which budget.
+        kind: BudgetKind,
+        /// Amount the operation asked for.
+        requested: u64,
+        /// Amount used across all components.
+        used: u64,
+        /// The runtime-wide cap.
+        limit: u64,
+    },
+    /// No live component has this id (never created, or destroyed).
+    #[error("{component} does not exist")]
+    UnknownComponent {
+        /// The id.
+        component: ComponentId,
+    },
+    /// The runtime holds as many components as it can.
+    #[error("component table is full: {capacity} components")]
+    ComponentsFull {
+        /// Components the runtime can hold.
+        capacity: usize,
+    },
+    /// The runtime has handed out every component id (it never reuses one).
+    #[error("component ids exhausted")]
+    ComponentIdsExhausted,
+    /// The component neither owns the resource nor was granted it.
+    #[error("{component} may not use {id}: owned by {owner} and not granted")]
+    AccessDenied {
+        /// The resource.
+        id: ResourceId,
+        /// The component asking.
+        component: ComponentId,
+        /// The resource's owner.
+        owner: ComponentId,
+    },
+    /// Only the owner may do this (drop, grant, revoke, transfer, mark ready).
+    #[error("{component} is not the owner of {id} (owner: {owner})")]
+    NotOwner {
+        /// The resource.
+        id: ResourceId,
+        /// The component asking.
+        component: ComponentId,
+        /// The resource's owner.
+        owner: ComponentId,
+    },
+    /// The resource is already shared with as many components as it can record.
+    #[error("{id} already has {capacity} grants")]
+    GrantsFull {
+        /// The resource.
+        id: ResourceId,
+        /// Grants a resource can hold.
+        capacity: usize,
+    },
+    /// Revoking a grant that was never made (or already revoked).
+    #[error("{id} was not granted to {component}")]
+    NotGranted {
+        /// The resource.
+        id: ResourceId,
+        /// The component named.
+        component: ComponentId,
+    },
+    /// A component tried to grant or transfer a resource to itself.
+    #[error("{component} cannot grant or transfer {id} to itself")]
+    SelfGrant {
+        /// The resource.
+        id: ResourceId,
+        /// The component.
+        component: ComponentId,
+    },
+    /// The resource is locked by another component.
+    #[error("{id} is locked by {lock_holder}; {requester} may not {action}")]
+    Locked {
+        /// The resource.
+        id: ResourceId,
+        /// Who holds the lock.
+        lock_holder: ComponentId,
+        /// Who asked.
+        requester: ComponentId,
+        /// What they asked.
+        action: LifecycleAction,
+    },
+    /// The lifecycle does not allow this action in the resource's current state.
+    #[error("{id}: cannot {action} in state {from}")]
+    IllegalTransition {
+        /// The resource.
+        id: ResourceId,
+        /// The state it is in.
+        from: ResourceState,
+        /// The refused action.
+        action: LifecycleAction,
+    },
+    /// The cleanup queue has no room.
+    #[error("cleanup queue is full: {capacity} requests")]
+    CleanupQueueFull {
+        /// Requests the queue can hold.
+        capacity: usize,
+    },
+}
+
+impl ResourceError {
+    /// `true` when the id itself is bad (forged, stale, foreign, wrong type): retrying the
+    /// same operation with the same id can never succeed.
+    pub const fn is_bad_handle(&self) -> bool {
+        matches!(
+            self,
+            Self::Forged { .. }
+                | Self::Stale { .. }
+                | Self::Foreign { .. }
+                | Self::WrongType { .. }
+        )
+    }
+}

@@ -1,0 +1,154 @@
+//! [`AllocationStats`]: what a [`ResourceManager`](crate::ResourceManager) has handed out,
+//! per category, in counts and bytes.
+
+use crate::category::ResourceCategory;
+
+/// Counters of one category.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct CategoryStats {
+    /// Successful allocations, ever.
+    pub allocations: u64,
+    /// Deallocations, ever.
+    pub deallocations: u64,
+    /// Refused allocations, ever.
+    pub failures: u64,
+    /// Bytes (descriptors' size hints) alive now.
+    pub live_bytes: usize,
+}
+
+impl CategoryStats {
+    /// Resources of this category alive now.
+    pub fn live(&self) -> u64 {
+        self.allocations.wrapping_sub(self.deallocations)
+    }
+}
+
+/// Allocation statistics of one manager.
+///
+/// Updated in the same step as the storage, so they always agree with it (a refused
+/// allocation counts one failure and changes nothing else). Bytes are the descriptors'
+/// `size_hint`s, the same figure a runtime charges against memory limits.
+///
+/// Only what cannot be derived is stored — four counters per allocation, three per
+/// deallocation — because this runs on every handle operation; totals are sums over the
+/// categories, computed when read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct AllocationStats {
+    /// Per category, indexed by [`ResourceCategory::index`].
+    pub by_category: [CategoryStats; ResourceCategory::COUNT],
+    /// Bytes alive now, over all categories.
+    pub live_bytes: usize,
+    /// Highest `live_bytes` seen.
+    pub peak_bytes: usize,
+}
+
+impl AllocationStats {
+    /// All zero.
+    pub const fn new() -> Self {
+        Self {
+            by_category: [ZERO_STATS; ResourceCategory::COUNT],
+            live_bytes: 0,
+            peak_bytes: 0,
+        }
+    }
+
+    /// The counters of `category`.
+    pub fn category(&self, category: ResourceCategory) -> &CategoryStats {
+        // `index()` is always below COUNT; the fallback only keeps this panic-free.
+        self.by_category
+            .get(category.index())
+            .unwrap_or(&ZERO_STATS)
+    }
+
+    /// Successful allocations, ever, over all categories.
+    pub fn successes(&self) -> u64 {
+        self.sum(|c| c.allocations)
+    }
+
+    /// Refused allocations, ever, over all categories.
+    pub fn failures(&self) -> u64 {
+        self.sum(|c| c.failures)
+    }
+
+    /// Deallocations, ever, over all categories.
+    pub fn deallocations(&self) -> u64 {
+        self.sum(|c| c.deallocations)
+    }
+
+    /// Resources alive now, over all categories.
+    pub fn live(&self) -> u64 {
+        self.sum(CategoryStats::live)
+    }
+
+    /// Successful allocations / all allocation attempts, or `None` before the first attempt.
+    pub fn success_rate(&self) -> Option<f64> {
+        let successes = self.successes();
+        let attempts = successes.saturating_add(self.failures());
+        // u64 → f64 loses precision only above 2^53 attempts, harmless for a ratio.
+        #[allow(clippy::cast_precision_loss)]
+        (attempts > 0).then(|| successes as f64 / attempts as f64)
+    }
+
+    fn sum(&self, field: impl Fn(&CategoryStats) -> u64) -> u64 {
+        self.by_category
+            .iter()
+            .fold(0u64, |sum, c| sum.saturating_add(field(c)))
+    }
+
+    // Event counters are u64 and grow by one: wrapping would take centuries at any real
+    // rate, so they use the cheaper wrapping increment; held amounts saturate.
+    #[inline]
+    pub(crate) fn record_allocation(&mut self, category: ResourceCategory, bytes: usize) {
+        self.live_bytes = self.live_bytes.saturating_add(bytes);
+        self.peak_bytes = self.peak_bytes.max(self.live_bytes);
+        if let Some(c) = self.by_category.get_mut(category.index()) {
+            c.allocations = c.allocations.wrapping_add(1);
+            c.live_bytes = c.live_bytes.saturating_add(bytes);
+        }
+    }
+
+    #[inline]
+    pub(crate) fn record_failure(&mut self, category: ResourceCategory) {
+        if let Some(c) = self.by_category.get_mut(category.index()) {
+            c.failures = c.failures.wrapping_add(1);
+        }
+    }
+
+    #[inline]
+    pub(crate) fn record_deallocation(&mut self, category: ResourceCategory, bytes: usize) {
+        self.live_bytes = self.live_bytes.saturating_sub(bytes);
+        if let Some(c) = self.by_category.get_mut(category.index()) {
+            c.deallocations = c.deallocations.wrapping_add(1);
+            c.live_bytes = c.live_bytes.saturating_sub(bytes);
+        }
+    }
+}
+
+const ZERO_STATS: CategoryStats = CategoryStats {
+    allocations: 0,
+    deallocations: 0,
+    failures: 0,
+    live_bytes: 0,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_are_sums_over_categories() {
+        let mut s = AllocationStats::new();
+        assert_eq!(s.success_rate(), None);
+        s.record_allocation(ResourceCategory::Memory, 10);
+        s.record_allocation(ResourceCategory::Tables, 5);
+        s.record_failure(ResourceCategory::Tables);
+        s.record_deallocation(ResourceCategory::Memory, 10);
+        assert_eq!(
+            (s.successes(), s.failures(), s.deallocations(), s.live()),
+            (2, 1, 1, 1)
+        );
+        assert_eq!((s.live_bytes, s.peak_bytes), (5, 15));
+        assert_eq!(s.category(ResourceCategory::Tables).live(), 1);
+        assert_eq!(s.success_rate(), Some(2.0 / 3.0));
+    }
+}
