@@ -2,11 +2,6 @@
 //! - bounds- and protection-checked `LinearMemory::write` / `copy_within` of 4 KiB and 1 MiB
 //!   against `copy_from_slice` / `copy_within` on plain slices, for every storage form;
 //! - a `MemoryPool` allocate + free pair against `Box::new([0u8; BLOCK])` + drop.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::arithmetic_side_effects
-)]
 
 use core::hint::black_box;
 

@@ -37,7 +37,8 @@ impl Timestamp {
     }
 }
 
-/// A monotonic clock.
+/// A monotonic clock: what limits and metrics read time from, so the time source is chosen
+/// by the integrator (a tick counter, `Instant`, a test script) and never by this crate.
 pub trait Clock {
     /// The current time; never earlier than a previous call returned.
     fn now(&self) -> Timestamp;

@@ -6,13 +6,18 @@
 //! | feature set          | environment        | what it adds                                  |
 //! |----------------------|--------------------|-----------------------------------------------|
 //! | (none)               | `no_std`, no heap  | everything below except the heap-backed forms |
-//! | `alloc`              | `no_std` + `alloc` | heap-backed linear memory storage          |
+//! | `alloc`              | `no_std` + `alloc` | heap-backed memories and region tables        |
 //! | `std` (the default)  | hosted             | `clock::StdClock` on `std::time::Instant`     |
 //!
 //! Features only ever *add* items: the fixed-capacity types exist in every environment, so
 //! the code a bare-metal user runs is also compiled and tested in the ordinary host run.
 #![no_std]
 #![forbid(unsafe_code)]
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::alloc_instead_of_core,
+    clippy::std_instead_of_alloc
+)]
 #![cfg_attr(
     not(test),
     deny(

@@ -1,12 +1,5 @@
 //! Model-based tests: `BoundedVec` against `Vec`, `BoundedMap` against `BTreeMap` and
 //! `BoundedString` against `String`, compared after every operation of random sequences.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
 extern crate alloc;
 

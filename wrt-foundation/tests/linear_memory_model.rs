@@ -3,13 +3,6 @@
 //! around every edge (the end of memory, `u32::MAX`, `usize::MAX`, `u64::MAX`) so that
 //! `offset + len` overflows `u32`, `usize` and `u64`. Run for the inline, borrowed and
 //! (with `alloc`) heap storage forms; contents are compared after every step.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
 use proptest::prelude::*;
 use wrt_foundation::memory::{

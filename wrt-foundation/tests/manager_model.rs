@@ -2,13 +2,6 @@
 //! sequences under a random budget, checked against a model after every step — the budget
 //! is never exceeded, released bytes return to it, released ids stay dead, and each
 //! region keeps its own contents. Run for the fixed table and (with `alloc`) the heap one.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
 use proptest::prelude::*;
 use wrt_foundation::memory::{

@@ -4,7 +4,6 @@
 //! The link-time proof (proofs/no-alloc, no allocator at all) shows the no_alloc graph
 //! *cannot* allocate; this test shows the same code paths *do not* allocate when built in
 //! an ordinary std test binary, where nothing would stop them.
-#![allow(clippy::unwrap_used, clippy::std_instead_of_core)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -1,13 +1,6 @@
 //! Model-based test of `MemoryPool`: random allocate / free / write sequences, including
 //! frees and accesses through freed and reused handles, checked against a model after
 //! every step — for the inline pool and for one over borrowed backing bytes.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
 use proptest::prelude::*;
 use wrt_foundation::memory::{BlockHandle, MemoryError, MemoryPool};

@@ -4,7 +4,6 @@
 //! - `allocate`: a pool allocation timed by `AllocationRecorder` (two clock reads) vs. the
 //!   bare allocation;
 //! - `export`: each exporter vs. writing just the numbers with `write!`.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use core::fmt::Write;
 use core::hint::black_box;
@@ -164,56 +163,43 @@ fn write_numbers(out: &mut String, m: &ResourceMetrics<POOLS, COMPONENTS>) {
     }
 }
 
+/// An exporter, as the benchmark calls it.
+type Exporter = fn(&mut String, &ResourceMetrics<POOLS, COMPONENTS>) -> core::fmt::Result;
+
 fn exporters(c: &mut Criterion) {
     let mut collector = ResourceMetricsCollector::<POOLS, COMPONENTS>::new(Duration::ZERO);
     let metrics = collector
         .collect_now(&Fleet::new(), &StdClock::new())
         .clone();
+    let baseline: Exporter = |out, metrics| {
+        write_numbers(out, metrics);
+        Ok(())
+    };
+    let exporters: [(&str, Exporter); 4] = [
+        ("baseline_write_numbers", baseline),
+        ("prometheus", export::prometheus::write),
+        ("json", export::json::write),
+        ("table", export::table::write),
+    ];
     let mut out = String::with_capacity(64 * 1024);
     // Output sizes, so the times can be compared per byte.
-    write_numbers(&mut out, &metrics);
-    let numbers = out.len();
-    out.clear();
-    export::prometheus::write(&mut out, &metrics).unwrap();
-    let prometheus = out.len();
-    out.clear();
-    export::json::write(&mut out, &metrics).unwrap();
-    let json = out.len();
-    out.clear();
-    export::table::write(&mut out, &metrics).unwrap();
-    eprintln!(
-        "export sizes: numbers {numbers} B, prometheus {prometheus} B, json {json} B, table {} B",
-        out.len()
-    );
+    let mut sizes = String::from("export sizes:");
+    for (name, export) in exporters {
+        out.clear();
+        export(&mut out, &metrics).unwrap();
+        write!(sizes, " {name} {} B", out.len()).unwrap();
+    }
+    eprintln!("{sizes}");
     let mut group = c.benchmark_group("export");
-    group.bench_function("baseline_write_numbers", |b| {
-        b.iter(|| {
-            out.clear();
-            write_numbers(&mut out, black_box(&metrics));
-            out.len()
-        })
-    });
-    group.bench_function("prometheus", |b| {
-        b.iter(|| {
-            out.clear();
-            export::prometheus::write(&mut out, black_box(&metrics)).unwrap();
-            out.len()
-        })
-    });
-    group.bench_function("json", |b| {
-        b.iter(|| {
-            out.clear();
-            export::json::write(&mut out, black_box(&metrics)).unwrap();
-            out.len()
-        })
-    });
-    group.bench_function("table", |b| {
-        b.iter(|| {
-            out.clear();
-            export::table::write(&mut out, black_box(&metrics)).unwrap();
-            out.len()
-        })
-    });
+    for (name, export) in exporters {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                out.clear();
+                export(&mut out, black_box(&metrics)).unwrap();
+                out.len()
+            })
+        });
+    }
     group.finish();
 }
 

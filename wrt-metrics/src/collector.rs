@@ -9,6 +9,7 @@ use wrt_foundation::{Clock, Timestamp};
 use crate::figures::{
     CategoryFigures, ComponentFigures, FreeSpace, LimitFigures, PlatformMemory, PoolFigures,
 };
+use crate::limit::MeteredLimit;
 use crate::metrics::{ComponentMetrics, LimitMetrics, PoolMetrics, ResourceMetrics};
 use crate::source::{MetricsSource, Report, Sink};
 
@@ -140,6 +141,9 @@ struct Collection<'m, const POOLS: usize, const COMPONENTS: usize> {
     /// Sum of the high-water marks sources reported in this collection.
     memory_high_water: usize,
     live_high_water: [usize; ResourceCategory::COUNT],
+    /// Per stored component (by position), which limits were reported in this collection:
+    /// the first report of a limit replaces last collection's figures, later ones add.
+    limits_reported: [[bool; MeteredLimit::COUNT]; COMPONENTS],
 }
 
 impl<'m, const POOLS: usize, const COMPONENTS: usize> Collection<'m, POOLS, COMPONENTS> {
@@ -169,6 +173,7 @@ impl<'m, const POOLS: usize, const COMPONENTS: usize> Collection<'m, POOLS, COMP
             pools_reported: 0,
             memory_high_water: 0,
             live_high_water: [0; ResourceCategory::COUNT],
+            limits_reported: [[false; MeteredLimit::COUNT]; COMPONENTS],
         }
     }
 
@@ -287,28 +292,35 @@ impl<const POOLS: usize, const COMPONENTS: usize> Sink for Collection<'_, POOLS,
 
     fn component(&mut self, figures: ComponentFigures) {
         let components = &mut self.metrics.components;
-        if let Some(known) = components.iter_mut().find(|c| c.id == figures.id) {
-            let first_this_collection = !known.present;
-            known.present = true;
-            for (slot, reported) in known.limits.iter_mut().zip(figures.limits.iter()) {
-                if let Some(reported) = reported {
-                    merge_limit(slot, reported, first_this_collection);
+        let position = match components.iter().position(|c| c.id == figures.id) {
+            Some(position) => position,
+            None => {
+                let fresh = ComponentMetrics {
+                    id: figures.id,
+                    present: false,
+                    limits: [None; MeteredLimit::COUNT],
+                };
+                if components.push(fresh).is_err() {
+                    self.metrics.dropped_components =
+                        self.metrics.dropped_components.saturating_add(1);
+                    return;
                 }
+                components.len().saturating_sub(1)
             }
-            return;
-        }
-        let mut fresh = ComponentMetrics {
-            id: figures.id,
-            present: true,
-            limits: [None; crate::limit::MeteredLimit::COUNT],
         };
-        for (slot, reported) in fresh.limits.iter_mut().zip(figures.limits.iter()) {
+        let (Some(known), Some(seen)) = (
+            components.get_mut(position),
+            self.limits_reported.get_mut(position),
+        ) else {
+            return;
+        };
+        known.present = true;
+        let reports = known.limits.iter_mut().zip(figures.limits.iter());
+        for ((slot, reported), seen) in reports.zip(seen.iter_mut()) {
             if let Some(reported) = reported {
-                merge_limit(slot, reported, true);
+                merge_limit(slot, reported, !*seen);
+                *seen = true;
             }
-        }
-        if components.push(fresh).is_err() {
-            self.metrics.dropped_components = self.metrics.dropped_components.saturating_add(1);
         }
     }
 }
@@ -340,8 +352,9 @@ fn update_pool(known: &mut PoolMetrics, figures: &PoolFigures) {
     known.largest_request = max_known(known.largest_request, figures.largest_request);
 }
 
-/// Folds one reported limit into its slot: the first report of a collection replaces the
-/// current figures, later ones (the same component reported twice) add to them.
+/// Folds one reported limit into its slot: the first report of that limit in a collection
+/// replaces the figures of the last one, later ones (another source metering the same
+/// limit of the same component) add to them.
 fn merge_limit(slot: &mut Option<LimitMetrics>, reported: &LimitFigures, first: bool) {
     let metrics = slot.get_or_insert_with(LimitMetrics::default);
     if first {

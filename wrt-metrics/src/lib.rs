@@ -38,6 +38,11 @@
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::alloc_instead_of_core,
+    clippy::std_instead_of_alloc
+)]
 #![cfg_attr(
     not(test),
     deny(

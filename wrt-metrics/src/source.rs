@@ -126,8 +126,9 @@ impl<'a> Report<'a> {
         self.sink.pool(figures);
     }
 
-    /// Reports one component's use of its limits. Two reports of the same component id in
-    /// one collection add up (used, limits and refusals).
+    /// Reports one component's use of its limits. When several sources report the same
+    /// limit of the same component in one collection, their figures add up (used, limits
+    /// and refusals), so a component split over two managers is measured whole.
     pub fn component(&mut self, figures: ComponentFigures) {
         self.sink.component(figures);
     }

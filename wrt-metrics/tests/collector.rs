@@ -1,32 +1,17 @@
 //! Every metric of `ResourceMetrics`, collected with a manual clock from scripted sources.
 //! The collector's storage is fixed-capacity, so these run unchanged in all three
 //! environments (`--no-default-features`, `--features alloc`, default).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::std_instead_of_alloc,
-    clippy::std_instead_of_core
-)]
 
 mod common;
 
 use core::time::Duration;
 
-use common::{Scripted, collect_once};
+use common::{SECOND, Scripted, collect_once, ratio};
 use wrt_component::ResourceCategory;
 use wrt_foundation::{ManualClock, Timestamp};
 use wrt_metrics::{
     AllocationRecorder, CategoryFigures, FreeSpace, MetricsSource, Ratio, ResourceMetricsCollector,
 };
-
-const SECOND: Duration = Duration::from_secs(1);
-
-fn ratio(n: u64, d: u64) -> Ratio {
-    Ratio::new(n, d).unwrap()
-}
 
 #[test]
 fn collects_only_when_the_interval_has_passed_unless_forced() {

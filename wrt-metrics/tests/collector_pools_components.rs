@@ -1,33 +1,15 @@
 //! Pool and per-component metrics, composite sources and reset, collected with a manual
 //! clock from scripted sources; fixed-capacity storage, so they run in all three environments.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::std_instead_of_alloc,
-    clippy::std_instead_of_core
-)]
 
 mod common;
 
-use core::time::Duration;
-
-use common::{Scripted, collect_once};
-use wrt_component::{ComponentId, LimitKind};
+use common::{MEMORY, SECOND, Scripted, collect_once, ratio};
+use wrt_component::ComponentId;
 use wrt_foundation::{Clock, ManualClock};
 use wrt_metrics::{
     ComponentFigures, LimitFigures, MeteredLimit, MetricsSource, Named, PoolFigures, Ratio,
     ResourceMetricsCollector,
 };
-
-const MEMORY: MeteredLimit = MeteredLimit::Counted(LimitKind::Memory);
-const SECOND: Duration = Duration::from_secs(1);
-
-fn ratio(n: u64, d: u64) -> Ratio {
-    Ratio::new(n, d).unwrap()
-}
 
 #[test]
 fn pool_utilization_per_pool_with_peaks_and_identity() {
@@ -182,6 +164,43 @@ fn the_same_component_reported_twice_adds_up_and_overflow_is_counted() {
         (150, Some(1_500), 3)
     );
     assert_eq!((m.components.len(), m.dropped_components), (2, 1));
+}
+
+#[test]
+fn two_sources_metering_different_limits_of_one_component_each_keep_their_own() {
+    // One source meters the component's memory, another its tables: neither report may
+    // be added to (or erase) the other's limit, in the first collection or any later one.
+    let tables = MeteredLimit::Counted(wrt_component::LimitKind::Tables);
+    let table_use = LimitFigures {
+        used: 3,
+        limit: Some(10),
+        refusals: 2,
+        peak_demand: None,
+    };
+    let source = Scripted {
+        components: vec![
+            memory_use(1, 100, Some(1_000), 1),
+            ComponentFigures::new(ComponentId(1)).with(tables, table_use),
+        ],
+        ..Scripted::default()
+    };
+    let clock = ManualClock::new();
+    let mut collector = ResourceMetricsCollector::<0, 1>::new(SECOND);
+    for _ in 0..3 {
+        let m = collector.collect_now(&source, &clock);
+        let component = m.component(ComponentId(1)).unwrap();
+        let memory = component.limit(MEMORY).unwrap();
+        assert_eq!(
+            (memory.used, memory.limit, memory.refusals),
+            (100, Some(1_000), 1)
+        );
+        let table = component.limit(tables).unwrap();
+        assert_eq!(
+            (table.used, table.limit, table.refusals, table.peak_used),
+            (3, Some(10), 2, 3)
+        );
+        clock.advance(SECOND);
+    }
 }
 
 #[test]

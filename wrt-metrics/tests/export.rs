@@ -1,14 +1,5 @@
 //! The exporters, each checked by a real parser: Python's `prometheus_client` for the
 //! Prometheus text format, `serde_json` for JSON; the table into a fixed buffer.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::std_instead_of_alloc,
-    clippy::std_instead_of_core
-)]
 
 mod common;
 

@@ -1,33 +1,21 @@
 //! Model-based test of the collector: random sequences of source changes, clock moves and
 //! collections, checked against a plain reference model after every step.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::std_instead_of_alloc,
-    clippy::std_instead_of_core
-)]
 
 mod common;
 
 use core::time::Duration;
 use std::collections::BTreeMap;
 
-use common::Scripted;
+use common::{MEMORY, Scripted};
 use proptest::prelude::*;
-use wrt_component::{ComponentId, LimitKind, ResourceCategory};
+use wrt_component::{ComponentId, ResourceCategory};
 use wrt_foundation::{Clock, ManualClock};
-use wrt_metrics::{
-    ComponentFigures, LimitFigures, MeteredLimit, PoolFigures, ResourceMetricsCollector,
-};
+use wrt_metrics::{ComponentFigures, LimitFigures, PoolFigures, ResourceMetricsCollector};
 
 const INTERVAL: Duration = Duration::from_millis(10);
 const POOLS: usize = 2;
 const COMPONENTS: usize = 3;
 const POOL_BLOCKS: usize = 16;
-const MEMORY: MeteredLimit = MeteredLimit::Counted(LimitKind::Memory);
 
 #[derive(Debug, Clone)]
 enum Step {

@@ -1,21 +1,10 @@
 //! Property tests of the optimizer: on random workloads observed at every step, the
 //! recommended pool geometry serves the workload again, in no more memory, with exactly the
 //! waste the result claims; recommended limits hold every observed use.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::std_instead_of_alloc,
-    clippy::std_instead_of_core
-)]
 
 mod common;
 
-use core::time::Duration;
-
-use common::{ModelPool, Op, Scripted, replay};
+use common::{ModelPool, Op, STEP, Scripted, replay};
 use proptest::prelude::*;
 use wrt_component::{ComponentId, LimitKind};
 use wrt_foundation::ManualClock;
@@ -24,7 +13,6 @@ use wrt_metrics::{
     Recommendation, ResourceMetricsCollector, ResourceOptimizer,
 };
 
-const STEP: Duration = Duration::from_millis(1);
 const BLOCK: usize = 4096;
 const BLOCKS: usize = 48;
 

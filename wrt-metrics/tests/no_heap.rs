@@ -1,12 +1,6 @@
 //! "The collector allocates nothing", checked at run time: collecting from the real
 //! fixed-capacity `wrt` types, recording allocations, optimizing and exporting into a
 //! fixed buffer run under a counting global allocator, and the count must stay zero.
-#![allow(
-    clippy::unwrap_used,
-    clippy::arithmetic_side_effects,
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc
-)]
 
 use core::time::Duration;
 use std::alloc::{GlobalAlloc, Layout, System};

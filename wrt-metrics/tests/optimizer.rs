@@ -1,34 +1,13 @@
 //! The optimizer's recommendations and figures on scripted workloads, each checked by
 //! replaying the workload with the recommended sizes.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::std_instead_of_alloc,
-    clippy::std_instead_of_core
-)]
 
 mod common;
 
-use core::time::Duration;
-
-use common::{ModelPool, Op, Scripted, burst_workload, collect_once, replay};
+use common::{ModelPool, Op, STEP, Scripted, burst_workload, collect_once, optimizer, replay};
 use wrt_foundation::ManualClock;
 use wrt_metrics::{
-    Change, OptimizationResult, OptimizerConfig, PoolRecommendation, Ratio, Recommendation,
-    ResourceMetricsCollector, ResourceOptimizer,
+    Change, OptimizationResult, PoolRecommendation, Ratio, Recommendation, ResourceMetricsCollector,
 };
-
-const STEP: Duration = Duration::from_millis(1);
-
-fn optimizer(headroom_percent: u32) -> ResourceOptimizer {
-    ResourceOptimizer::new(OptimizerConfig {
-        headroom_percent,
-        ..OptimizerConfig::default()
-    })
-}
 
 fn pool_advice<const R: usize>(result: &OptimizationResult<R>) -> Vec<PoolRecommendation> {
     result

@@ -1,36 +1,15 @@
 //! The optimizer's limit and preallocation advice on scripted traces, each checked by
 //! replaying the trace against the recommended figure.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::std_instead_of_alloc,
-    clippy::std_instead_of_core
-)]
 
 mod common;
 
-use core::time::Duration;
-
-use common::{Scripted, collect_once};
-use wrt_component::{ComponentId, LimitKind, ResourceCategory};
+use common::{MEMORY, STEP, Scripted, collect_once, optimizer};
+use wrt_component::{ComponentId, ResourceCategory};
 use wrt_foundation::ManualClock;
 use wrt_metrics::{
-    Change, ComponentFigures, LimitDirection, LimitFigures, MeteredLimit, OptimizationResult,
-    OptimizerConfig, Preallocation, Recommendation, ResourceMetricsCollector, ResourceOptimizer,
+    Change, ComponentFigures, LimitDirection, LimitFigures, OptimizationResult, OptimizerConfig,
+    Preallocation, Recommendation, ResourceMetricsCollector, ResourceOptimizer,
 };
-
-const STEP: Duration = Duration::from_millis(1);
-const MEMORY: MeteredLimit = MeteredLimit::Counted(LimitKind::Memory);
-
-fn optimizer(headroom_percent: u32) -> ResourceOptimizer {
-    ResourceOptimizer::new(OptimizerConfig {
-        headroom_percent,
-        ..OptimizerConfig::default()
-    })
-}
 
 fn limit_figures(used: u64, limit: u64, refusals: u64, peak_demand: Option<u64>) -> LimitFigures {
     LimitFigures {

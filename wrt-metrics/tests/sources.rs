@@ -1,20 +1,11 @@
 //! The `MetricsSource` impls of the real `wrt` types, and the optimizer's pool advice
 //! replayed on a real `wrt_foundation` `MemoryPool` of the recommended geometry.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::std_instead_of_alloc,
-    clippy::std_instead_of_core
-)]
 
 mod common;
 
 use core::time::Duration;
 
-use common::{Op, burst_workload};
+use common::{MEMORY, Op, STEP, burst_workload};
 use wrt_component::{
     ComponentId, ComponentResourceManager, FixedResourceManager, FixedRuntime, LimitKind,
     ManagerTag, ResourceCategory, ResourceDescriptor, ResourceError, ResourceLimits, RuntimeBudget,
@@ -31,12 +22,8 @@ use wrt_metrics::{
 use wrt_platform::PlatformResourceProvider;
 use wrt_platform::embedded::EmbeddedResourceProvider;
 
-const STEP: Duration = Duration::from_millis(1);
-const MEMORY: MeteredLimit = MeteredLimit::Counted(LimitKind::Memory);
-
 fn collect<S: MetricsSource + ?Sized>(source: &S) -> ResourceMetrics<4, 4> {
-    let mut collector = ResourceMetricsCollector::<4, 4>::new(Duration::ZERO);
-    collector.collect_now(source, &ManualClock::new()).clone()
+    common::collect_once(source, &ManualClock::new())
 }
 
 #[test]

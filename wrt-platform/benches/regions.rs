@@ -1,6 +1,5 @@
 //! Region allocate + release: the Linux provider's guarded mmap region against a zeroed
 //! `Vec<u8>` of the same size, for 64 KiB and 16 MiB, in one run.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use core::hint::black_box;
 

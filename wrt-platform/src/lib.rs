@@ -18,6 +18,11 @@
 //! (`linux::sys`, `qnx::sys`); every block there carries a `// SAFETY:` argument.
 #![no_std]
 #![deny(unsafe_code)]
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::alloc_instead_of_core,
+    clippy::std_instead_of_alloc
+)]
 #![cfg_attr(
     not(test),
     deny(

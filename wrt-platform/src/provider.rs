@@ -192,6 +192,12 @@ pub trait PlatformResourceProvider {
     fn get_capabilities(&self) -> PlatformCapabilities;
 }
 
+/// `n` bytes as a `u64` (lossless on every target Rust supports; saturating otherwise), for
+/// the byte counts of [`MemoryLimit`].
+pub(crate) fn bytes_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
 /// `true` when `align` is a usable alignment: a non-zero power of two.
 pub(crate) const fn is_valid_align(align: usize) -> bool {
     align.is_power_of_two()

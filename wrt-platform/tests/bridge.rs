@@ -1,13 +1,6 @@
 //! Linear memories, managers and pools from wrt-foundation with their bytes taken from
 //! platform providers: the embedded provider in every feature set, the Linux provider's
 //! owned guard-paged regions with `std` on Linux.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
 use wrt_foundation::memory::{
     LinearMemoryManager, MemoryError, MemoryProtection, PAGE_SIZE, RegionTable,

@@ -1,13 +1,6 @@
 //! The embedded provider on the host, in every feature set: static regions, aligned
 //! first-fit allocation, release with coalescing, refusals with their numbers, foreign
 //! blocks, the interrupt table, and a model-based property test.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 

@@ -2,19 +2,12 @@
 //! unlimited, missing, v1 and hybrid cases, including the provider refusing an
 //! allocation that would cross the limit.
 #![cfg(all(target_os = "linux", feature = "std"))]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
-mod support;
+mod common;
 
 use std::path::{Path, PathBuf};
 
-use support::{fixture_dir, write};
+use common::{fixture_dir, write};
 use wrt_platform::linux::cgroup::{
     CgroupFile, CgroupMemory, CgroupVersion, V1_UNLIMITED_THRESHOLD, parse_limit,
     parse_proc_self_cgroup, read_memory_state, read_self_memory_state,
@@ -260,7 +253,27 @@ fn the_real_files_of_this_machine() {
         }
         CgroupMemory::Unlimited {
             version: CgroupVersion::V2,
-        } => {}
+        } => {
+            // Some level from the leaf up has `memory.max`, and every one that has it says
+            // "max" (pure v2 at the root, hybrid under `unified`).
+            let path = membership
+                .unified
+                .as_deref()
+                .expect("a v2 answer needs a v2 path");
+            let texts: Vec<String> = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]
+                .iter()
+                .flat_map(|mount| {
+                    Path::new(path)
+                        .ancestors()
+                        .map(move |dir| Path::new(mount).join(dir.strip_prefix("/").unwrap()))
+                })
+                .filter_map(|dir| std::fs::read_to_string(dir.join("memory.max")).ok())
+                .collect();
+            assert!(
+                !texts.is_empty() && texts.iter().all(|t| t.trim() == "max"),
+                "{texts:?}"
+            );
+        }
         CgroupMemory::NoController => {
             assert!(read(&v1_leaf).is_none() && read(&v2_leaf).is_none());
         }

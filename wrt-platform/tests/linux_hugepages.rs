@@ -2,17 +2,10 @@
 //! otherwise transparent huge pages (`MADV_HUGEPAGE`, visible as `hg` in `VmFlags`),
 //! otherwise normal pages — and the region says which it got and why.
 #![cfg(all(target_os = "linux", feature = "std"))]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
-mod support;
+mod common;
 
-use support::{fixture_dir, vm_flags, write};
+use common::{fixture_dir, vm_flags, write};
 use wrt_platform::linux::sysinfo::{SystemPaths, ThpMode};
 use wrt_platform::linux::{
     HugePageFallback, LinuxConfig, LinuxResourceProvider, NumaPlacement, PageKind,
@@ -104,17 +97,22 @@ fn hugetlb_request_on_this_machine_gets_hugetlb_or_reports_the_fallback() {
 #[test]
 fn one_gib_pages_with_none_free_fall_back() {
     let size = 1 << 30;
-    if free_pages(size) > 0 {
-        return; // a machine with 1 GiB pages reserved: the fallback cannot be forced
-    }
+    let free = free_pages(size);
     let region = hugetlb_provider(Some(size), SystemPaths::default())
         .allocate_region(&RegionRequest::new(8192))
         .unwrap();
+    assert_eq!(region.size(), 8192);
+    if free > 0 {
+        // A machine with 1 GiB pages reserved: the fallback cannot be forced, so check
+        // that the page it has is the one handed out.
+        assert_eq!(region.page_kind(), PageKind::HugeTlb { size });
+        assert_eq!(region.huge_page_fallback(), None);
+        return;
+    }
     assert!(matches!(
         region.huge_page_fallback(),
         Some(HugePageFallback::HugeTlbRefused { page_size, free_pages: 0, .. }) if page_size == size
     ));
-    assert_eq!(region.size(), 8192);
 }
 
 #[test]

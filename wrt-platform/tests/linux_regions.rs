@@ -2,25 +2,13 @@
 //! touches one dies with SIGSEGV; `/proc/self/maps` shows `---p` around the region),
 //! `mprotect` observed in `/proc/self/maps`, and errno mapping of real failures.
 #![cfg(all(target_os = "linux", feature = "std"))]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
-mod support;
+mod common;
 
-use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Stdio};
-
-use support::mapping_containing;
+use common::mapping_containing;
 use wrt_foundation::MemoryProtection;
 use wrt_platform::linux::{LinuxError, LinuxResourceProvider, Syscall};
 use wrt_platform::{PlatformResourceProvider, RegionRequest};
-
-const CHILD_ENV: &str = "WRT_PLATFORM_GUARD_CHILD";
 
 fn page() -> usize {
     LinuxResourceProvider::default()
@@ -120,58 +108,52 @@ fn release_unmaps_through_the_trait() {
     assert!(mapping_containing(addr).is_none_or(|e| e.start != addr || e.perms != "rw-p"));
 }
 
-/// Runs only as a child of `touching_a_guard_page_kills_with_sigsegv`.
+/// How a forked child that writes one byte at `target` ended (a `waitpid` status).
+///
+/// The child only stores and exits: both are async-signal-safe, which is all POSIX allows
+/// after `fork` in a process that may have other threads.
+fn touch_in_child(target: *mut u8) -> libc::c_int {
+    // SAFETY: `fork` has no preconditions; the child runs only async-signal-safe code.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed: {}", std::io::Error::last_os_error());
+    if pid == 0 {
+        // SAFETY: deliberately touching a guard page to prove it faults; the child has its
+        // own copy of the mapping and ends here either by the signal or by `_exit`.
+        unsafe {
+            core::ptr::write_volatile(target, 1);
+            libc::_exit(0)
+        }
+    }
+    let mut status = 0;
+    // SAFETY: `pid` is our child and `status` a valid place for its exit status.
+    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(waited, pid, "waitpid: {}", std::io::Error::last_os_error());
+    status
+}
+
 #[test]
-fn guard_child_touch() {
-    let Ok(which) = std::env::var(CHILD_ENV) else {
-        return;
-    };
+fn touching_a_guard_page_kills_with_sigsegv() {
     let provider = LinuxResourceProvider::default();
     let mut region = provider
         .allocate_region(&RegionRequest::new(2 * page()))
         .unwrap();
     let mapped = region.mapped_len();
     let first = region.bytes_mut().unwrap().as_mut_ptr();
-    let target = match which.as_str() {
-        "before" => first.wrapping_sub(1),
-        "after" => first.wrapping_add(mapped),
-        _ => first.wrapping_add(mapped - 1), // the last mapped byte: must not fault
-    };
-    // SAFETY: deliberately touching a guard page to prove it faults; this process is a
-    // throw-away child.
-    unsafe { core::ptr::write_volatile(target, 1) };
-    std::process::exit(0);
-}
-
-fn run_child(which: &str) -> std::process::ExitStatus {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "guard_child_touch",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, which)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap()
-}
-
-#[test]
-fn touching_a_guard_page_kills_with_sigsegv() {
-    for which in ["before", "after"] {
-        let status = run_child(which);
-        assert_eq!(
-            status.signal(),
-            Some(libc::SIGSEGV),
-            "guard {which}: {status:?}"
+    for (which, target) in [
+        ("before", first.wrapping_sub(1)),
+        ("after", first.wrapping_add(mapped)),
+    ] {
+        let status = touch_in_child(target);
+        assert!(
+            libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGSEGV,
+            "guard {which}: status {status:#x}"
         );
     }
-    let control = run_child("inside");
+    // The last mapped byte must not fault.
+    let control = touch_in_child(first.wrapping_add(mapped - 1));
     assert!(
-        control.success(),
-        "the last usable byte must be writable: {control:?}"
+        libc::WIFEXITED(control) && libc::WEXITSTATUS(control) == 0,
+        "the last usable byte must be writable: status {control:#x}"
     );
 }
 

@@ -1,13 +1,6 @@
 //! The portable part of the QNX provider, on the host: partitions with budgets, charges
 //! and refunds, refusals with requested/available, the mutex configuration, and a
 //! model-based property test. The `nto` system-call layer is not built here.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
 use proptest::prelude::*;
 use wrt_platform::embedded::{EmbeddedError, EmbeddedResourceProvider};

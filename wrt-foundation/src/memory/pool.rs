@@ -179,15 +179,18 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B> MemoryPool<BLOCK_SIZE
         }
     }
 
-    /// The byte range of block `slot_index` in the backing.
-    fn block_range(slot_index: usize) -> Result<Range<usize>, MemoryError> {
-        let too_small = MemoryError::BackingTooSmall {
+    /// The byte range of block `slot_index` in the backing; `None` if it overflows.
+    fn block_range(slot_index: usize) -> Option<Range<usize>> {
+        let start = slot_index.checked_mul(BLOCK_SIZE)?;
+        Some(start..start.checked_add(BLOCK_SIZE)?)
+    }
+
+    /// The refusal for a backing of `provided` bytes that cannot hold every block.
+    fn backing_too_small(provided: usize) -> MemoryError {
+        MemoryError::BackingTooSmall {
             required: BLOCK_SIZE.saturating_mul(BLOCK_COUNT),
-            provided: 0,
-        };
-        let start = slot_index.checked_mul(BLOCK_SIZE).ok_or(too_small)?;
-        let end = start.checked_add(BLOCK_SIZE).ok_or(too_small)?;
-        Ok(start..end)
+            provided,
+        }
     }
 }
 
@@ -210,36 +213,28 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B: AsRef<[u8]> + AsMut<[
     /// # Errors
     /// [`MemoryError::BackingTooSmall`] when it holds fewer bytes.
     pub fn with_backing(backing: B) -> Result<Self, MemoryError> {
-        let required = BLOCK_SIZE.saturating_mul(BLOCK_COUNT);
         let provided = backing.as_ref().len();
-        if BLOCK_SIZE.checked_mul(BLOCK_COUNT).is_none() || provided < required {
-            return Err(MemoryError::BackingTooSmall { required, provided });
+        match BLOCK_SIZE.checked_mul(BLOCK_COUNT) {
+            Some(required) if provided >= required => Ok(Self::from_backing(backing)),
+            _ => Err(Self::backing_too_small(provided)),
         }
-        Ok(Self::from_backing(backing))
     }
 
+    /// The bytes of block `slot_index`; an error only if the backing shrank since
+    /// [`with_backing`](Self::with_backing) checked it (an `AsRef` that lies).
     fn bytes(&self, slot_index: usize) -> Result<&[u8], MemoryError> {
-        let range = Self::block_range(slot_index)?;
-        let provided = self.backing.as_ref().len();
-        self.backing
-            .as_ref()
-            .get(range)
-            .ok_or(MemoryError::BackingTooSmall {
-                required: BLOCK_SIZE.saturating_mul(BLOCK_COUNT),
-                provided,
-            })
+        let backing = self.backing.as_ref();
+        Self::block_range(slot_index)
+            .and_then(|range| backing.get(range))
+            .ok_or(Self::backing_too_small(backing.len()))
     }
 
+    /// As [`bytes`](Self::bytes), writable.
     fn bytes_mut(&mut self, slot_index: usize) -> Result<&mut [u8], MemoryError> {
-        let range = Self::block_range(slot_index)?;
         let provided = self.backing.as_ref().len();
-        self.backing
-            .as_mut()
-            .get_mut(range)
-            .ok_or(MemoryError::BackingTooSmall {
-                required: BLOCK_SIZE.saturating_mul(BLOCK_COUNT),
-                provided,
-            })
+        Self::block_range(slot_index)
+            .and_then(|range| self.backing.as_mut().get_mut(range))
+            .ok_or(Self::backing_too_small(provided))
     }
 
     /// Hands out a zeroed block, in O(1) (plus zeroing `BLOCK_SIZE` bytes).

@@ -6,6 +6,7 @@ use core::fmt;
 use wrt_component::{ComponentId, ResourceCategory};
 
 use crate::limit::MeteredLimit;
+use crate::ratio::widen;
 
 /// A figure as it is now and as recommended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,11 +52,7 @@ pub struct PoolRecommendation {
 impl PoolRecommendation {
     /// Bytes the pool reserves now and as recommended (`block_size × block_count`).
     pub fn bytes(&self) -> Change<u64> {
-        let bytes = |size: usize, count: usize| {
-            u64::try_from(size)
-                .unwrap_or(u64::MAX)
-                .saturating_mul(u64::try_from(count).unwrap_or(u64::MAX))
-        };
+        let bytes = |size: usize, count: usize| widen(size).saturating_mul(widen(count));
         Change {
             current: bytes(self.block_size.current, self.block_count.current),
             recommended: bytes(self.block_size.recommended, self.block_count.recommended),

@@ -3,12 +3,34 @@
 
 use core::time::Duration;
 
-use wrt_component::ResourceCategory;
+use wrt_component::{LimitKind, ResourceCategory};
 use wrt_foundation::{Clock, ManualClock};
 use wrt_metrics::{
-    CategoryFigures, ComponentFigures, FreeSpace, MetricsSource, PoolFigures, Report,
-    ResourceMetrics, ResourceMetricsCollector,
+    CategoryFigures, ComponentFigures, FreeSpace, MeteredLimit, MetricsSource, OptimizerConfig,
+    PoolFigures, Ratio, Report, ResourceMetrics, ResourceMetricsCollector, ResourceOptimizer,
 };
+
+/// The clock step of replayed workloads and traces.
+pub const STEP: Duration = Duration::from_millis(1);
+
+/// The collection interval of the interval tests.
+pub const SECOND: Duration = Duration::from_secs(1);
+
+/// The component limit most tests meter.
+pub const MEMORY: MeteredLimit = MeteredLimit::Counted(LimitKind::Memory);
+
+/// `n / d`, for exact comparisons.
+pub fn ratio(n: u64, d: u64) -> Ratio {
+    Ratio::new(n, d).unwrap()
+}
+
+/// The default optimizer policy with another headroom.
+pub fn optimizer(headroom_percent: u32) -> ResourceOptimizer {
+    ResourceOptimizer::new(OptimizerConfig {
+        headroom_percent,
+        ..OptimizerConfig::default()
+    })
+}
 
 /// A source whose every figure the test sets directly.
 #[derive(Debug, Clone, Default)]
@@ -197,7 +219,7 @@ pub fn burst_workload(peak: u32, sizes: &[usize]) -> Vec<Op> {
 }
 
 /// Collects once from `source` at the clock's current time.
-pub fn collect_once<S: MetricsSource, const P: usize, const C: usize>(
+pub fn collect_once<S: MetricsSource + ?Sized, const P: usize, const C: usize>(
     source: &S,
     clock: &impl Clock,
 ) -> ResourceMetrics<P, C> {

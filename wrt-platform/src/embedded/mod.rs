@@ -18,7 +18,7 @@ use wrt_foundation::{BoundedVec, MemoryProtection};
 
 use crate::provider::{
     MemoryLimit, PlatformCapabilities, PlatformResourceProvider, ProtectionSupport, RegionRequest,
-    ReleaseError, is_valid_align,
+    ReleaseError, bytes_u64, is_valid_align,
 };
 pub use error::EmbeddedError;
 use free_list::{FreeList, FreeListRefusal, Span};
@@ -356,8 +356,8 @@ impl<'a, const F: usize> PlatformResourceProvider for EmbeddedResourceProvider<'
             transparent_huge_pages: false,
             numa_nodes: 1,
             memory_limit: MemoryLimit::Limited {
-                limit: self.total_bytes() as u64,
-                in_use: self.allocated_bytes() as u64,
+                limit: bytes_u64(self.total_bytes()),
+                in_use: bytes_u64(self.allocated_bytes()),
             },
             protection: ProtectionSupport {
                 guard_pages: false,

@@ -98,7 +98,7 @@ impl LinuxResourceProvider {
             return Ok(());
         }
         if let CgroupMemory::Limited { limit, usage, .. } = self.cgroup_memory()? {
-            let requested = charge as u64;
+            let requested = crate::provider::bytes_u64(charge);
             let available = limit.saturating_sub(usage);
             if requested > available {
                 log::debug!("region of {requested} bytes refused: {available} of {limit} left");

@@ -8,7 +8,7 @@
 //!   bytes when it is exhausted, refunds on release, and the mutex configuration as data.
 //!   It is generic over the memory backend (any [`PlatformResourceProvider`]), so it is
 //!   compiled in every feature set and tested on the build host (Linux) with the embedded
-//!   and Linux providers as backends (`tests/qnx_portable.rs` and the unit tests here).
+//!   and Linux providers as backends (`tests/qnx_portable.rs`, unit tests in `mutex`).
 //! - **System-call layer (`sys`, only with `target_os = "nto"` and `std`)** — a backend on
 //!   POSIX typed memory (`posix_typed_mem_open` + `mmap`) and the translation of
 //!   [`MutexConfig`] into `pthread_mutexattr_setprotocol(PTHREAD_PRIO_INHERIT)` etc. It is
@@ -27,6 +27,7 @@ use wrt_foundation::BoundedVec;
 
 use crate::provider::{
     MemoryLimit, PlatformCapabilities, PlatformResourceProvider, RegionRequest, ReleaseError,
+    bytes_u64,
 };
 pub use mutex::{MutexConfig, MutexConfigError, MutexProtocol};
 pub use partition::{Partition, PartitionId};
@@ -314,8 +315,8 @@ impl<B: PlatformResourceProvider, const N: usize> PlatformResourceProvider
         let mut caps = self.backend.get_capabilities();
         let (budget, used) = self.partitions.iter().fold((0u64, 0u64), |(b, u), p| {
             (
-                b.saturating_add(p.budget as u64),
-                u.saturating_add(p.used as u64),
+                b.saturating_add(bytes_u64(p.budget)),
+                u.saturating_add(bytes_u64(p.used)),
             )
         });
         let tighter = match caps.memory_limit {

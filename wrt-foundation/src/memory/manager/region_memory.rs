@@ -75,54 +75,6 @@ impl<S: MemoryStorage> RegionMemory<'_, S> {
         self.memory.store(offset, bytes)
     }
 
-    /// As [`LinearMemory::store_u8`].
-    ///
-    /// # Errors
-    /// As [`LinearMemory::write`].
-    pub fn store_u8(&mut self, offset: u64, value: u8) -> Result<(), MemoryError> {
-        self.memory.store_u8(offset, value)
-    }
-
-    /// As [`LinearMemory::store_u16`].
-    ///
-    /// # Errors
-    /// As [`LinearMemory::write`].
-    pub fn store_u16(&mut self, offset: u64, value: u16) -> Result<(), MemoryError> {
-        self.memory.store_u16(offset, value)
-    }
-
-    /// As [`LinearMemory::store_u32`].
-    ///
-    /// # Errors
-    /// As [`LinearMemory::write`].
-    pub fn store_u32(&mut self, offset: u64, value: u32) -> Result<(), MemoryError> {
-        self.memory.store_u32(offset, value)
-    }
-
-    /// As [`LinearMemory::store_u64`].
-    ///
-    /// # Errors
-    /// As [`LinearMemory::write`].
-    pub fn store_u64(&mut self, offset: u64, value: u64) -> Result<(), MemoryError> {
-        self.memory.store_u64(offset, value)
-    }
-
-    /// As [`LinearMemory::store_i32`].
-    ///
-    /// # Errors
-    /// As [`LinearMemory::write`].
-    pub fn store_i32(&mut self, offset: u64, value: i32) -> Result<(), MemoryError> {
-        self.memory.store_i32(offset, value)
-    }
-
-    /// As [`LinearMemory::store_i64`].
-    ///
-    /// # Errors
-    /// As [`LinearMemory::write`].
-    pub fn store_i64(&mut self, offset: u64, value: i64) -> Result<(), MemoryError> {
-        self.memory.store_i64(offset, value)
-    }
-
     /// As [`LinearMemory::set_protection`].
     pub fn set_protection(&mut self, protection: MemoryProtection) {
         self.memory.set_protection(protection);
@@ -135,6 +87,33 @@ impl<S: MemoryStorage> RegionMemory<'_, S> {
     pub fn as_bytes_mut(&mut self) -> Result<&mut [u8], MemoryError> {
         self.memory.as_bytes_mut()
     }
+}
+
+/// The typed little-endian stores, forwarded one by one: `RegionMemory` exposes only the
+/// writing methods that cannot grow the memory, so it cannot simply deref mutably.
+macro_rules! forward_stores {
+    ($($store:ident $ty:ty;)*) => {
+        impl<S: MemoryStorage> RegionMemory<'_, S> {
+            $(
+                #[doc = concat!("As [`LinearMemory::", stringify!($store), "`].")]
+                ///
+                /// # Errors
+                /// As [`LinearMemory::write`].
+                pub fn $store(&mut self, offset: u64, value: $ty) -> Result<(), MemoryError> {
+                    self.memory.$store(offset, value)
+                }
+            )*
+        }
+    };
+}
+
+forward_stores! {
+    store_u8 u8;
+    store_u16 u16;
+    store_u32 u32;
+    store_u64 u64;
+    store_i32 i32;
+    store_i64 i64;
 }
 
 impl<S> Deref for RegionMemory<'_, S> {
