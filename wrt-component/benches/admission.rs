@@ -2,12 +2,6 @@
 //!
 //! `cargo bench -p wrt-component --bench admission`. Target: admission (validate + read
 //! requirements + judge) costs at most 1.25x validation alone.
-#![allow(
-    missing_docs,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::arithmetic_side_effects
-)]
 
 #[path = "../tests/support/big_module.rs"]
 mod big_module;

@@ -217,66 +217,9 @@ impl ComponentResourceManager {
         self.usage = planned;
     }
 
-    /// A new linear memory of `initial_bytes` (instantiation or `memory` definition).
-    pub fn create_memory(&mut self, initial_bytes: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::CreateMemory(initial_bytes))
-    }
-
-    /// `bytes` more linear memory (`memory.grow`).
-    pub fn allocate_memory(&mut self, bytes: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::AllocateMemory(bytes))
-    }
-
-    /// Gives back `bytes` of linear memory.
-    pub fn release_memory(&mut self, bytes: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::ReleaseMemory(bytes))
-    }
-
-    /// Drops a linear memory of `bytes`.
-    pub fn destroy_memory(&mut self, bytes: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::DestroyMemory(bytes))
-    }
-
-    /// A new table of `initial_elements`.
-    pub fn create_table(&mut self, initial_elements: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::CreateTable(initial_elements))
-    }
-
-    /// `elements` more table elements (`table.grow`).
-    pub fn grow_table(&mut self, elements: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::GrowTable(elements))
-    }
-
-    /// Drops a table of `elements`.
-    pub fn destroy_table(&mut self, elements: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::DestroyTable(elements))
-    }
-
-    /// A new instance.
-    pub fn add_instance(&mut self) -> Result<(), ResourceError> {
-        self.apply(UsageChange::AddInstance)
-    }
-
-    /// An instance gone.
-    pub fn remove_instance(&mut self) -> Result<(), ResourceError> {
-        self.apply(UsageChange::RemoveInstance)
-    }
-
-    /// One function call; refused once `max_function_calls` were made this period.
-    pub fn record_function_call(&mut self) -> Result<(), ResourceError> {
-        self.apply(UsageChange::FunctionCall)
-    }
-
-    /// One host call; refused once `max_host_calls` were made this period.
-    pub fn record_host_call(&mut self) -> Result<(), ResourceError> {
-        self.apply(UsageChange::HostCall)
-    }
-
-    /// Charges `spent` execution time; refused when it would pass `max_execution_time`
-    /// (the runtime should then stop the component).
-    pub fn charge_execution_time(&mut self, spent: Duration) -> Result<(), ResourceError> {
-        self.apply(UsageChange::ExecutionTime(spent))
-    }
+    // `create_memory` ... `charge_execution_time`: one list shared with `ComponentAccount`,
+    // the `usage_operations!` macro at the end of this file.
+    crate::component_manager::usage_operations!("");
 
     /// A resource of `bytes` held (standalone accounting; a runtime does this itself).
     pub fn reserve_resource(&mut self, bytes: usize) -> Result<(), ResourceError> {
@@ -362,6 +305,93 @@ impl ComponentResourceManager {
 fn wide(v: usize) -> u64 {
     u64::try_from(v).unwrap_or(u64::MAX)
 }
+
+/// The operations a runtime calls for one component, each one [`UsageChange`] applied with
+/// `self.apply`. [`ComponentResourceManager`] and
+/// [`ComponentAccount`](crate::ComponentAccount) both offer them; generating both sets from
+/// this one list means they can never differ in which operations exist or which change each
+/// one makes. `$budget` is appended to the rustdoc of the operations that move memory bytes.
+macro_rules! usage_operations {
+    ($budget:literal) => {
+        #[doc = concat!(
+            "A new linear memory of `initial_bytes`, as instantiation or a `memory` ",
+            "definition creates it: counts against `max_memories` and `max_memory`.",
+            $budget
+        )]
+        pub fn create_memory(&mut self, initial_bytes: usize) -> Result<(), ResourceError> {
+            self.apply(UsageChange::CreateMemory(initial_bytes))
+        }
+
+        #[doc = concat!(
+            "`bytes` more linear memory, as `memory.grow` asks: counts against `max_memory`.",
+            $budget
+        )]
+        pub fn allocate_memory(&mut self, bytes: usize) -> Result<(), ResourceError> {
+            self.apply(UsageChange::AllocateMemory(bytes))
+        }
+
+        #[doc = concat!(
+            "Gives back `bytes` of linear memory; refused when that is more than the linear ",
+            "memory held, so it can never eat into the bytes charged for resources.",
+            $budget
+        )]
+        pub fn release_memory(&mut self, bytes: usize) -> Result<(), ResourceError> {
+            self.apply(UsageChange::ReleaseMemory(bytes))
+        }
+
+        #[doc = concat!(
+            "Drops a linear memory of `bytes`: frees the bytes and the memory's count.",
+            $budget
+        )]
+        pub fn destroy_memory(&mut self, bytes: usize) -> Result<(), ResourceError> {
+            self.apply(UsageChange::DestroyMemory(bytes))
+        }
+
+        /// A new table of `initial_elements`: counts against `max_tables` and
+        /// `max_table_size`.
+        pub fn create_table(&mut self, initial_elements: usize) -> Result<(), ResourceError> {
+            self.apply(UsageChange::CreateTable(initial_elements))
+        }
+
+        /// `elements` more table elements, as `table.grow` asks: counts against
+        /// `max_table_size`.
+        pub fn grow_table(&mut self, elements: usize) -> Result<(), ResourceError> {
+            self.apply(UsageChange::GrowTable(elements))
+        }
+
+        /// Drops a table of `elements`: frees the elements and the table's count.
+        pub fn destroy_table(&mut self, elements: usize) -> Result<(), ResourceError> {
+            self.apply(UsageChange::DestroyTable(elements))
+        }
+
+        /// A new core module or component instance: counts against `max_instances`.
+        pub fn add_instance(&mut self) -> Result<(), ResourceError> {
+            self.apply(UsageChange::AddInstance)
+        }
+
+        /// An instance gone.
+        pub fn remove_instance(&mut self) -> Result<(), ResourceError> {
+            self.apply(UsageChange::RemoveInstance)
+        }
+
+        /// One function call; refused once `max_function_calls` were made this period.
+        pub fn record_function_call(&mut self) -> Result<(), ResourceError> {
+            self.apply(UsageChange::FunctionCall)
+        }
+
+        /// One host call; refused once `max_host_calls` were made this period.
+        pub fn record_host_call(&mut self) -> Result<(), ResourceError> {
+            self.apply(UsageChange::HostCall)
+        }
+
+        /// Charges `spent` execution time; refused when it would pass `max_execution_time`
+        /// (the runtime should then stop the component).
+        pub fn charge_execution_time(&mut self, spent: Duration) -> Result<(), ResourceError> {
+            self.apply(UsageChange::ExecutionTime(spent))
+        }
+    };
+}
+pub(crate) use usage_operations;
 
 #[cfg(test)]
 #[path = "component_manager_tests.rs"]

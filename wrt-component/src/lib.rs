@@ -53,9 +53,9 @@ pub mod cleanup;
 pub mod component_id;
 pub mod component_manager;
 pub mod descriptor;
-pub mod error;
 #[cfg(feature = "alloc")]
 pub mod erased;
+pub mod error;
 pub mod id;
 pub mod lifecycle;
 pub mod limits;
@@ -66,10 +66,10 @@ pub mod stats;
 pub mod usage;
 
 pub use budget::{BudgetKind, BudgetUsage, RuntimeBudget};
-pub use cleanup::{CleanupConfig, CleanupStats, FixedCleanupManager, ResourceCleanupManager};
+pub use category::ResourceCategory;
 #[cfg(feature = "alloc")]
 pub use cleanup::GrowableCleanupManager;
-pub use category::ResourceCategory;
+pub use cleanup::{CleanupConfig, CleanupStats, FixedCleanupManager, ResourceCleanupManager};
 pub use component_id::ComponentId;
 pub use component_manager::{ComponentResourceManager, UsageChange};
 pub use descriptor::ResourceDescriptor;
@@ -78,8 +78,8 @@ pub use erased::{AnyResourceManager, ErasedValue, GrowableAnyResourceManager};
 pub use error::ResourceError;
 pub use id::{ManagerTag, ResourceId};
 pub use lifecycle::{LifecycleAction, ResourceState};
-pub use managed::{MAX_GRANTS, ManagedResource};
 pub use limits::{LimitKind, ResourceLimits};
+pub use managed::{MAX_GRANTS, ManagedResource};
 #[cfg(feature = "alloc")]
 pub use manager::GrowableResourceManager;
 pub use manager::{FixedResourceManager, ResourceEntry, ResourceManager};

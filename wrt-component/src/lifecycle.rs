@@ -233,6 +233,25 @@ mod tests {
     }
 
     #[test]
+    fn exactly_the_states_that_allow_use_are_live() {
+        let states = [
+            S::Allocated,
+            S::Ready,
+            S::Active { owner: C1 },
+            S::Locked { lock_holder: C1 },
+            S::PendingCleanup,
+            S::Deallocated,
+        ];
+        for state in states {
+            assert_eq!(
+                state.is_live(),
+                state.next(ID, A::Use, C1).is_ok(),
+                "{state}"
+            );
+        }
+    }
+
+    #[test]
     fn nothing_but_deallocation_leaves_pending_cleanup() {
         for action in [
             A::MarkReady,

@@ -3,20 +3,13 @@
 //! Regenerate after editing a `.wat`:
 //! `WRT_REGENERATE_FIXTURES=1 cargo test -p wrt-component --test admission_fixtures`
 #![cfg(feature = "alloc")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
+
+mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
+use support::fixtures::dir as fixtures_dir;
 
 fn wat_sources() -> Vec<PathBuf> {
     let mut sources: Vec<PathBuf> = fs::read_dir(fixtures_dir())

@@ -1,18 +1,11 @@
 //! The plan step: an admitted instantiation reserved in a ComponentResourceManager.
 #![cfg(feature = "alloc")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
-use std::path::Path;
+mod support;
 
+use support::fixtures;
 use wrt_component::admission::{
     AdmissionReport, MAX_PLANNED_ITEMS, PlanError, Policy, admit, admit_with, plan,
-    read_requirements,
 };
 use wrt_component::{
     ComponentId, ComponentResourceManager, LimitKind, ResourceError, ResourceLimits,
@@ -21,13 +14,7 @@ use wrt_component::{
 const PAGE: usize = 65_536;
 
 fn report(name: &str, limits: &ResourceLimits) -> AdmissionReport {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    admit(
-        &read_requirements(&std::fs::read(path).unwrap()).unwrap(),
-        limits,
-    )
+    admit(&fixtures::requirements(name), limits)
 }
 
 #[test]
@@ -67,12 +54,8 @@ fn a_manager_that_already_holds_memory_refuses_and_changes_nothing() {
         max_memory: 3 * PAGE,
         ..ResourceLimits::default()
     };
-    let bytes = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/memory_imported.wasm"),
-    )
-    .unwrap();
     let mut report = admit_with(
-        &read_requirements(&bytes).unwrap(),
+        &fixtures::requirements("memory_imported.wasm"),
         &limits,
         Policy::Instantiation,
     );

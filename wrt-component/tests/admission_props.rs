@@ -2,20 +2,12 @@
 //! wasmparser's payloads; arbitrary and mutated bytes never panic; a 1 MB module is admitted
 //! quickly.
 #![cfg(feature = "alloc")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
-#[path = "support/big_module.rs"]
-mod big_module;
+mod support;
 
 use arbitrary::Unstructured;
-use big_module::big_module;
 use proptest::prelude::*;
+use support::big_module::{self, big_module};
 use wasmparser_count::Count;
 use wrt_component::ResourceLimits;
 use wrt_component::admission::{Budget, DeclaredLimits, Requirements, admit, read_requirements};
@@ -23,23 +15,37 @@ use wrt_component::admission::{Budget, DeclaredLimits, Requirements, admit, read
 /// The independent count: a straight walk over wasmparser's payloads, sharing no code with
 /// the admission reader.
 mod wasmparser_count {
-    use wasmparser::{ElementItems, Parser, Payload, TypeRef};
+    use wasmparser::{ElementItems, MemoryType, Parser, Payload, TypeRef};
 
     #[derive(Debug, Default, PartialEq, Eq)]
     pub struct Count {
-        /// (initial, maximum, memory64, shared, imported)
-        pub memories: Vec<(u64, Option<u64>, bool, bool, bool)>,
+        /// (initial, maximum, page size, memory64, shared, imported)
+        pub memories: Vec<(u64, Option<u64>, u64, bool, bool, bool)>,
         /// (initial, maximum, imported)
         pub tables: Vec<(u64, Option<u64>, bool)>,
+        /// (imported, defined)
         pub globals: (u32, u32),
+        /// (imported, defined)
         pub functions: (u32, u32),
+        /// (imported, defined)
+        pub tags: (u32, u32),
         pub imports: u32,
         pub exports: u32,
         pub element_segments: u32,
+        /// Always 0 for wasm-smith 0.263 modules (it caps each segment at zero items);
+        /// tests/admission_rows.rs counts items on a fixture.
         pub element_items: u64,
         pub data_segments: u32,
         pub data_bytes: u64,
         pub custom_names: Vec<String>,
+        pub custom_bytes: u64,
+    }
+
+    fn memory(m: &MemoryType, imported: bool) -> (u64, Option<u64>, u64, bool, bool, bool) {
+        let page_size = m.page_size_log2.map_or(65_536, |log2| 1u64 << log2);
+        (
+            m.initial, m.maximum, page_size, m.memory64, m.shared, imported,
+        )
     }
 
     pub fn count(bytes: &[u8]) -> Count {
@@ -54,23 +60,19 @@ mod wasmparser_count {
                         match import.unwrap().ty {
                             TypeRef::Func(_) | TypeRef::FuncExact(_) => c.functions.0 += 1,
                             TypeRef::Global(_) => c.globals.0 += 1,
-                            TypeRef::Memory(m) => {
-                                c.memories
-                                    .push((m.initial, m.maximum, m.memory64, m.shared, true));
-                            }
+                            TypeRef::Memory(m) => c.memories.push(memory(&m, true)),
                             TypeRef::Table(t) => c.tables.push((t.initial, t.maximum, true)),
-                            TypeRef::Tag(_) => {}
+                            TypeRef::Tag(_) => c.tags.0 += 1,
                         }
                     }
                 }
                 Payload::FunctionSection(s) => c.functions.1 = s.count(),
                 Payload::GlobalSection(s) => c.globals.1 = s.count(),
+                Payload::TagSection(s) => c.tags.1 = s.count(),
                 Payload::ExportSection(s) => c.exports = s.count(),
                 Payload::MemorySection(s) => {
                     for m in s {
-                        let m = m.unwrap();
-                        c.memories
-                            .push((m.initial, m.maximum, m.memory64, m.shared, false));
+                        c.memories.push(memory(&m.unwrap(), false));
                     }
                 }
                 Payload::TableSection(s) => {
@@ -94,7 +96,10 @@ mod wasmparser_count {
                         c.data_bytes += d.unwrap().data.len() as u64;
                     }
                 }
-                Payload::CustomSection(s) => c.custom_names.push(s.name().to_string()),
+                Payload::CustomSection(s) => {
+                    c.custom_names.push(s.name().to_string());
+                    c.custom_bytes += s.data().len() as u64;
+                }
                 _ => {}
             }
         }
@@ -102,6 +107,8 @@ mod wasmparser_count {
     }
 }
 
+/// A wasm-smith module from `seed`, followed by up to three custom sections whose names and
+/// contents also come from `seed` (wasm-smith itself never emits custom sections).
 fn smith_module(seed: &[u8]) -> Option<Vec<u8>> {
     let config = wasm_smith::Config {
         max_memories: 4,
@@ -109,16 +116,25 @@ fn smith_module(seed: &[u8]) -> Option<Vec<u8>> {
         min_memories: 0,
         memory64_enabled: true,
         threads_enabled: true,
-        custom_page_sizes_enabled: false,
-        generate_custom_sections: true,
+        custom_page_sizes_enabled: true,
         max_funcs: 20,
         max_instructions: 50,
         ..wasm_smith::Config::default()
     };
     let mut u = Unstructured::new(seed);
-    wasm_smith::Module::new(config, &mut u)
-        .ok()
-        .map(|m| m.to_bytes())
+    let mut bytes = wasm_smith::Module::new(config, &mut u).ok()?.to_bytes();
+    let sections = seed.first().map_or(0, |b| b % 4);
+    for (i, byte) in seed.iter().take(usize::from(sections)).enumerate() {
+        let name = format!("smith-{i}-{byte}");
+        let contents = vec![*byte; usize::from(*byte % 16)];
+        let mut body = vec![name.len() as u8];
+        body.extend(name.as_bytes());
+        body.extend(&contents);
+        bytes.push(0); // custom section id
+        bytes.push(body.len() as u8); // under 128: a one-byte LEB128 size
+        bytes.extend(body);
+    }
+    Some(bytes)
 }
 
 fn admission_count(requirements: &Requirements) -> Count {
@@ -133,6 +149,7 @@ fn admission_count(requirements: &Requirements) -> Count {
                 (
                     x.initial_pages,
                     x.maximum_pages,
+                    x.page_size,
                     x.memory64,
                     x.shared,
                     x.origin.is_imported(),
@@ -152,6 +169,7 @@ fn admission_count(requirements: &Requirements) -> Count {
             .collect(),
         globals: (m.globals.imported, m.globals.defined),
         functions: (m.functions.imported, m.functions.defined),
+        tags: (m.tags.imported, m.tags.defined),
         imports: m.imports,
         exports: m.exports,
         element_segments: m.element_segments,
@@ -159,6 +177,7 @@ fn admission_count(requirements: &Requirements) -> Count {
         data_segments: m.data_segments,
         data_bytes: m.data_bytes,
         custom_names: m.custom_sections.names.clone(),
+        custom_bytes: m.custom_sections.bytes,
     }
 }
 
@@ -166,15 +185,28 @@ proptest! {
     #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(128) })]
 
     #[test]
-    fn smith_modules_match_an_independent_count(seed in proptest::collection::vec(any::<u8>(), 64..2048)) {
-        let Some(bytes) = smith_module(&seed) else { return Ok(()) };
+    fn smith_modules_match_an_independent_count(seed in proptest::collection::vec(any::<u8>(), 256..8192)) {
+        // A seed wasm-smith cannot use is rejected, not passed: proptest draws another and
+        // fails the test if too many are rejected.
+        let bytes = smith_module(&seed);
+        prop_assume!(bytes.is_some());
+        let bytes = bytes.unwrap();
         let requirements = read_requirements(&bytes)
             .unwrap_or_else(|e| panic!("wasm-smith module refused: {e}"));
-        prop_assert_eq!(admission_count(&requirements), wasmparser_count::count(&bytes));
-        let totals = requirements.totals();
         let count = wasmparser_count::count(&bytes);
+        prop_assert_eq!(admission_count(&requirements), wasmparser_count::count(&bytes));
+        let Requirements::Module(module) = &requirements else { unreachable!() };
+        prop_assert_eq!(module.custom_sections.count as usize, count.custom_names.len());
+        let totals = requirements.totals();
         prop_assert_eq!(totals.memories, count.memories.len() as u64);
         prop_assert_eq!(totals.tables, count.tables.len() as u64);
+        let initial_bytes = count
+            .memories
+            .iter()
+            .fold(0u64, |sum, m| sum.saturating_add(m.0.saturating_mul(m.2)));
+        prop_assert_eq!(totals.memory_initial_bytes, initial_bytes);
+        let initial_elements = count.tables.iter().fold(0u64, |sum, t| sum.saturating_add(t.0));
+        prop_assert_eq!(totals.table_initial_elements, initial_elements);
         let report = admit(&requirements, &ResourceLimits::default());
         prop_assert_eq!(report.rows.len(), 9);
     }
@@ -215,8 +247,7 @@ proptest! {
         fixture in prop::sample::select(&["component_nested.wasm", "module_full.wasm", "declared_limits.wasm"][..]),
         edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
     ) {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture);
-        let mut bytes = std::fs::read(path).unwrap();
+        let mut bytes = support::fixtures::bytes(fixture);
         for (index, byte) in edits {
             let at = index.index(bytes.len());
             bytes[at] = byte;
@@ -241,8 +272,9 @@ fn a_one_megabyte_module_is_admitted_quickly() {
         panic!()
     };
     assert_eq!(module.functions.defined, 500);
-    // A generous sanity bound for unoptimised CI builds; the benchmark measures speed.
-    assert!(elapsed.as_secs() < 5, "{elapsed:?}");
+    // The bound, "under a second", with wasmparser optimised even in test builds
+    // (the workspace profile does that). The benchmark measures speed.
+    assert!(elapsed.as_millis() < 1000, "{elapsed:?}");
 }
 
 #[test]

@@ -1,29 +1,16 @@
 //! Every row of the admission report, on the committed fixtures.
 #![cfg(feature = "alloc")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
-use std::path::Path;
+mod support;
 
+use support::fixtures::{self, requirements as read};
 use wrt_component::admission::{
-    AdmissionReport, Budget, ModuleRequirements, Origin, Policy, Requirements, Verdict, admit,
-    admit_with, read_requirements,
+    AdmissionReport, Budget, LimitRow, ModuleRequirements, Origin, Policy, Requirements, Verdict,
+    ViolationReason, admit, admit_with,
 };
 use wrt_component::{LimitKind, ResourceLimits};
 
 const PAGE: u64 = 65_536;
-
-fn read(name: &str) -> Requirements {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    read_requirements(&std::fs::read(&path).unwrap()).unwrap()
-}
 
 fn module(name: &str) -> ModuleRequirements {
     match read(name) {
@@ -32,7 +19,7 @@ fn module(name: &str) -> ModuleRequirements {
     }
 }
 
-fn row(report: &AdmissionReport, kind: LimitKind) -> wrt_component::admission::LimitRow {
+fn row(report: &AdmissionReport, kind: LimitKind) -> LimitRow {
     *report.row(Budget::Counted(kind)).unwrap()
 }
 
@@ -54,11 +41,9 @@ fn module_requirements_count_every_item() {
     assert_eq!(m.declared_limits, None);
     assert_eq!(
         m.size_bytes,
-        std::fs::metadata(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/module_full.wasm"),
-        )
-        .unwrap()
-        .len()
+        std::fs::metadata(fixtures::path("module_full.wasm"))
+            .unwrap()
+            .len()
     );
 }
 
@@ -129,10 +114,7 @@ fn requested_memory_above_the_limit_is_refused() {
     assert!(!report.is_admitted());
     assert_eq!(row(&report, LimitKind::Memory).verdict, Verdict::Exceeds);
     let violation = report.violations[0];
-    assert_eq!(
-        violation.reason,
-        wrt_component::admission::ViolationReason::RequestedExceedsLimit
-    );
+    assert_eq!(violation.reason, ViolationReason::RequestedExceedsLimit);
     assert_eq!((violation.value, violation.limit), (PAGE, PAGE / 2));
     assert_eq!(violation.budget, Budget::Counted(LimitKind::Memory));
     assert!(violation.to_string().contains("max_memory"));
@@ -153,7 +135,7 @@ fn shared_memory_worst_case_depends_on_policy() {
     assert!(!strict.is_admitted());
     assert_eq!(
         strict.violations[0].reason,
-        wrt_component::admission::ViolationReason::WorstCaseExceedsLimit
+        ViolationReason::WorstCaseExceedsLimit
     );
     assert_eq!(strict.violations[0].value, 16 * PAGE);
 
@@ -214,7 +196,7 @@ fn table_elements_row_refuses_by_request_and_by_worst_case() {
     );
     assert_eq!(
         by_worst.violations[0].reason,
-        wrt_component::admission::ViolationReason::WorstCaseExceedsLimit
+        ViolationReason::WorstCaseExceedsLimit
     );
     let by_request = admit(
         &requirements,
@@ -225,7 +207,7 @@ fn table_elements_row_refuses_by_request_and_by_worst_case() {
     );
     assert_eq!(
         by_request.violations[0].reason,
-        wrt_component::admission::ViolationReason::RequestedExceedsLimit
+        ViolationReason::RequestedExceedsLimit
     );
     let Requirements::Module(m) = &requirements else {
         panic!()
@@ -350,10 +332,7 @@ fn declared_need_above_a_limit_is_refused() {
         [Budget::Counted(LimitKind::HostCalls), Budget::ExecutionTime]
     );
     for violation in &report.violations {
-        assert_eq!(
-            violation.reason,
-            wrt_component::admission::ViolationReason::DeclaredExceedsLimit
-        );
+        assert_eq!(violation.reason, ViolationReason::DeclaredExceedsLimit);
     }
     assert_eq!(
         (report.violations[1].value, report.violations[1].limit),
@@ -388,6 +367,16 @@ fn a_refusal_lists_every_violated_limit() {
         .collect();
     expected.sort();
     assert_eq!(violated, expected);
+    // What the binary holds at instantiation is over already; the run-time meters are over
+    // by what the section declares.
+    for violation in &report.violations {
+        let reason = if violation.budget.is_structural() {
+            ViolationReason::RequestedExceedsLimit
+        } else {
+            ViolationReason::DeclaredExceedsLimit
+        };
+        assert_eq!(violation.reason, reason, "{violation}");
+    }
     for row in &report.rows {
         assert_eq!(
             row.verdict == Verdict::Exceeds,

@@ -1,15 +1,8 @@
 //! The `wrt-budget` tool: its logic in-process (exit codes, text, JSON, progress, limits
 //! files), and the built example binary once.
 #![cfg(feature = "std")]
-#![allow(
-    dead_code,
-    missing_docs,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
+// The tool's modules are compiled into this test crate, which uses only part of them.
+#![allow(dead_code)]
 
 #[path = "../examples/wrt-budget/cli.rs"]
 mod cli;
@@ -19,6 +12,7 @@ mod json;
 mod limits_file;
 #[path = "../examples/wrt-budget/render.rs"]
 mod render;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,11 +22,7 @@ use wrt_component::ResourceLimits;
 use wrt_component::admission::Policy;
 
 fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-        .display()
-        .to_string()
+    support::fixtures::path(name).display().to_string()
 }
 
 fn limits_toml() -> String {

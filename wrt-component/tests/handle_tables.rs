@@ -1,12 +1,5 @@
 //! An integrator's view of the plain handle tables: a driver keeps its open handles in a
 //! `ResourceManager`, with or without a heap, and frees them lazily.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
 use wrt_component::{
     CleanupConfig, FixedCleanupManager, FixedResourceManager, ManagerTag, ResourceCategory,

@@ -1,12 +1,5 @@
 //! An integrator's view: a runtime hosting a few components, metering them, sharing a
 //! device handle between them, and tearing them down.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 
 use core::time::Duration;
 

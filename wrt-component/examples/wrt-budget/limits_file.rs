@@ -162,15 +162,8 @@ pub fn parse_size(value: &Value) -> Result<u64, String> {
     if text == "unlimited" {
         return Ok(u64::MAX);
     }
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '_')
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .replace('_', "")
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size"))?;
-    let scale: u64 = match unit.trim() {
+    let (number, unit) = number_and_unit(text, "size")?;
+    let scale: u64 = match unit {
         "" | "B" => 1,
         "KiB" => 1 << 10,
         "MiB" => 1 << 20,
@@ -196,18 +189,25 @@ pub fn parse_duration(value: &Value) -> Result<Option<Duration>, String> {
     if text == "unlimited" {
         return Ok(None);
     }
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '_')
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .replace('_', "")
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration"))?;
-    match unit.trim() {
+    let (number, unit) = number_and_unit(text, "duration")?;
+    match unit {
         "" | "us" => Ok(Some(Duration::from_micros(number))),
         "ms" => Ok(Some(Duration::from_millis(number))),
         "s" => Ok(Some(Duration::from_secs(number))),
         other => Err(format!("unknown time unit {other:?} (us, ms, s)")),
     }
+}
+
+/// `"16 pages"` → `(16, "pages")`: the leading digits (`_` separators allowed) and the unit
+/// after them, trimmed; the error calls `text` "not a `what`".
+fn number_and_unit<'t>(text: &'t str, what: &str) -> Result<(u64, &'t str), String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '_')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number = number
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("{text:?} is not a {what}"))?;
+    Ok((number, unit.trim()))
 }

@@ -39,12 +39,13 @@ pub fn admit_with(
 ) -> AdmissionReport {
     let totals = requirements.totals();
     let declared = requirements.declared_limits().copied().unwrap_or_default();
+    let mut violations = Vec::new();
     let rows = Budget::ALL.map(|budget| {
         let limit = budget.cap(limits);
         let (requested, worst_case, unbounded) = structural(&totals, budget, limit);
         let declared = declared.get(budget);
-        let (verdict, _) = judge(requested, worst_case, declared, limit, policy);
-        LimitRow {
+        let (verdict, reason) = judge(requested, worst_case, declared, limit, policy);
+        let row = LimitRow {
             budget,
             requested,
             worst_case,
@@ -52,14 +53,12 @@ pub fn admit_with(
             limit,
             unbounded,
             verdict,
-        }
-    });
-    let mut violations = Vec::new();
-    for row in &rows {
-        if let Some(violation) = violation_of(row, policy) {
+        };
+        if let Some(violation) = reason.and_then(|reason| violation_of(&row, reason)) {
             violations.push(violation);
         }
-    }
+        row
+    });
     if !violations.is_empty() {
         log::debug!("admission: refused, {} limit(s) violated", violations.len());
     }
@@ -139,26 +138,19 @@ fn judge(
     }
 }
 
-/// The violation a row carries, with the offending value and the limit.
-fn violation_of(row: &LimitRow, policy: Policy) -> Option<Violation> {
-    let limit = row.limit?;
-    let (_, reason) = judge(
-        row.requested,
-        row.worst_case,
-        row.declared,
-        row.limit,
-        policy,
-    );
-    let value = match reason? {
+/// The violation `judge` found in `row`, with the offending value and the limit (both are
+/// always known when there is a reason: a value can only exceed a limit that exists).
+fn violation_of(row: &LimitRow, reason: ViolationReason) -> Option<Violation> {
+    let value = match reason {
         ViolationReason::RequestedExceedsLimit => row.requested?,
         ViolationReason::WorstCaseExceedsLimit => row.worst_case?,
         ViolationReason::DeclaredExceedsLimit => row.declared?,
     };
     Some(Violation {
         budget: row.budget,
-        reason: reason?,
+        reason,
         value,
-        limit,
+        limit: row.limit?,
     })
 }
 

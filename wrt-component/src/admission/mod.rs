@@ -30,6 +30,7 @@ mod admit;
 mod budget;
 mod declared;
 mod error;
+mod leb128;
 mod plan;
 mod read;
 mod read_component;

@@ -108,7 +108,9 @@ fn repeat(
     Ok(())
 }
 
-/// `u64` to `usize`, saturating: a size that does not fit is refused by the manager's limit.
+/// `u64` to `usize`, saturating. Only on a target whose `usize` is narrower than the size
+/// does this saturate, and then the plan asks for `usize::MAX`, which every finite limit
+/// refuses; an unlimited component is charged `usize::MAX`, never less than it needs.
 fn wide(value: u64) -> usize {
     usize::try_from(value).unwrap_or(usize::MAX)
 }

@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use super::slots::{Slot, SlotStorage, SlotTable};
+use super::slots::{Slot, SlotStorage, SlotTable, backend_over_slot_table};
 use super::{Backend, SlotError, SlotKey};
 
 impl<E> SlotStorage<E> for Vec<Slot<E>> {
@@ -61,54 +61,10 @@ impl<E> Default for GrowableBackend<E> {
 }
 
 impl<E> Backend<E> for GrowableBackend<E> {
-    #[inline]
-    fn insert(&mut self, value: E) -> Result<SlotKey, E> {
-        self.table.insert(value)
-    }
-
-    #[inline]
-    fn get(&self, key: SlotKey) -> Result<&E, SlotError> {
-        self.table.get(key)
-    }
-
-    #[inline]
-    fn get_mut(&mut self, key: SlotKey) -> Result<&mut E, SlotError> {
-        self.table.get_mut(key)
-    }
-
-    #[inline]
-    fn remove(&mut self, key: SlotKey) -> Result<E, SlotError> {
-        self.table.remove(key)
-    }
-
-    fn len(&self) -> usize {
-        self.table.len()
-    }
-
-    fn slot_count(&self) -> usize {
-        self.table.slot_count()
-    }
+    backend_over_slot_table!();
 
     fn capacity(&self) -> Option<usize> {
         None
-    }
-
-    fn iter<'a>(&'a self) -> impl Iterator<Item = (SlotKey, &'a E)>
-    where
-        E: 'a,
-    {
-        self.table.iter()
-    }
-
-    fn iter_mut<'a>(&'a mut self) -> impl Iterator<Item = (SlotKey, &'a mut E)>
-    where
-        E: 'a,
-    {
-        self.table.iter_mut()
-    }
-
-    fn remove_where(&mut self, remove: impl FnMut(&E) -> bool, removed: impl FnMut(SlotKey, E)) {
-        self.table.remove_where(remove, removed);
     }
 }
 

@@ -214,3 +214,62 @@ impl<E, S: SlotStorage<E>> SlotTable<E, S> {
         }
     }
 }
+
+/// The [`Backend`](super::Backend) methods of a backend whose `table` field is a
+/// [`SlotTable`], all but `capacity` (the one answer that depends on the storage). Both
+/// backends are that one table over different storage, so they answer the trait by the same
+/// code, written once.
+macro_rules! backend_over_slot_table {
+    () => {
+        #[inline]
+        fn insert(&mut self, value: E) -> Result<SlotKey, E> {
+            self.table.insert(value)
+        }
+
+        #[inline]
+        fn get(&self, key: SlotKey) -> Result<&E, SlotError> {
+            self.table.get(key)
+        }
+
+        #[inline]
+        fn get_mut(&mut self, key: SlotKey) -> Result<&mut E, SlotError> {
+            self.table.get_mut(key)
+        }
+
+        #[inline]
+        fn remove(&mut self, key: SlotKey) -> Result<E, SlotError> {
+            self.table.remove(key)
+        }
+
+        fn len(&self) -> usize {
+            self.table.len()
+        }
+
+        fn slot_count(&self) -> usize {
+            self.table.slot_count()
+        }
+
+        fn iter<'a>(&'a self) -> impl Iterator<Item = (SlotKey, &'a E)>
+        where
+            E: 'a,
+        {
+            self.table.iter()
+        }
+
+        fn iter_mut<'a>(&'a mut self) -> impl Iterator<Item = (SlotKey, &'a mut E)>
+        where
+            E: 'a,
+        {
+            self.table.iter_mut()
+        }
+
+        fn remove_where(
+            &mut self,
+            remove: impl FnMut(&E) -> bool,
+            removed: impl FnMut(SlotKey, E),
+        ) {
+            self.table.remove_where(remove, removed);
+        }
+    };
+}
+pub(crate) use backend_over_slot_table;

@@ -4,7 +4,7 @@
 use core::time::Duration;
 
 use crate::budget::Budget;
-use crate::component_manager::{ComponentResourceManager, UsageChange};
+use crate::component_manager::{ComponentResourceManager, UsageChange, usage_operations};
 use crate::error::ResourceError;
 use crate::limits::ResourceLimits;
 use crate::usage::ResourceUsage;
@@ -52,65 +52,12 @@ impl<'a> ComponentAccount<'a> {
         self.component.usage()
     }
 
-    /// See [`ComponentResourceManager::create_memory`]; also charges the budget.
-    pub fn create_memory(&mut self, initial_bytes: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::CreateMemory(initial_bytes))
-    }
-
-    /// See [`ComponentResourceManager::allocate_memory`]; also charges the budget.
-    pub fn allocate_memory(&mut self, bytes: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::AllocateMemory(bytes))
-    }
-
-    /// See [`ComponentResourceManager::release_memory`]; also credits the budget.
-    pub fn release_memory(&mut self, bytes: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::ReleaseMemory(bytes))
-    }
-
-    /// See [`ComponentResourceManager::destroy_memory`]; also credits the budget.
-    pub fn destroy_memory(&mut self, bytes: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::DestroyMemory(bytes))
-    }
-
-    /// See [`ComponentResourceManager::create_table`].
-    pub fn create_table(&mut self, initial_elements: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::CreateTable(initial_elements))
-    }
-
-    /// See [`ComponentResourceManager::grow_table`].
-    pub fn grow_table(&mut self, elements: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::GrowTable(elements))
-    }
-
-    /// See [`ComponentResourceManager::destroy_table`].
-    pub fn destroy_table(&mut self, elements: usize) -> Result<(), ResourceError> {
-        self.apply(UsageChange::DestroyTable(elements))
-    }
-
-    /// See [`ComponentResourceManager::add_instance`].
-    pub fn add_instance(&mut self) -> Result<(), ResourceError> {
-        self.apply(UsageChange::AddInstance)
-    }
-
-    /// See [`ComponentResourceManager::remove_instance`].
-    pub fn remove_instance(&mut self) -> Result<(), ResourceError> {
-        self.apply(UsageChange::RemoveInstance)
-    }
-
-    /// See [`ComponentResourceManager::record_function_call`].
-    pub fn record_function_call(&mut self) -> Result<(), ResourceError> {
-        self.apply(UsageChange::FunctionCall)
-    }
-
-    /// See [`ComponentResourceManager::record_host_call`].
-    pub fn record_host_call(&mut self) -> Result<(), ResourceError> {
-        self.apply(UsageChange::HostCall)
-    }
-
-    /// See [`ComponentResourceManager::charge_execution_time`].
-    pub fn charge_execution_time(&mut self, spent: Duration) -> Result<(), ResourceError> {
-        self.apply(UsageChange::ExecutionTime(spent))
-    }
+    // `create_memory` ... `charge_execution_time`, the very list `ComponentResourceManager`
+    // offers (see `usage_operations!` in component_manager.rs), each also through the budget.
+    usage_operations!(
+        "\n\nThe runtime-wide budget is charged (or credited) the same bytes: the component \
+         and the budget change together or not at all."
+    );
 
     /// See [`ComponentResourceManager::reset_period`].
     pub fn reset_period(&mut self) {

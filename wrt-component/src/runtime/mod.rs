@@ -113,7 +113,9 @@ where
     S: ComponentStore,
     K: Clock,
 {
-    /// A runtime over given (normally empty) storage.
+    /// A runtime over given storage; `const`, so a fixed runtime can be a `static`. Hand it
+    /// empty storage: resources or components already in it were never charged to any
+    /// usage or to the budget, so their owners could not release them.
     pub const fn with_parts(
         tag: ManagerTag,
         budget: RuntimeBudget,

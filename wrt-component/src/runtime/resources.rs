@@ -66,14 +66,16 @@ where
         descriptor: ResourceDescriptor,
     ) -> Result<ResourceId, ResourceError> {
         let bytes = descriptor.charged_bytes();
-        let component = self.require(owner)?;
+        // One lookup, held across the other checks: they touch other fields only.
+        let component = self
+            .components
+            .get_mut(owner)
+            .ok_or(ResourceError::UnknownComponent { component: owner })?;
         let planned = component.plan(UsageChange::ReserveResource(bytes))?;
         let budget_planned = self.budget.plan_charge(bytes, 1)?;
         let managed = ManagedResource::new(value, owner, self.clock.now());
         let id = self.resources.allocate(managed, descriptor)?;
-        if let Some(component) = self.components.get_mut(owner) {
-            component.commit(planned);
-        }
+        component.commit(planned);
         self.budget.used = budget_planned;
         Ok(id)
     }
@@ -145,16 +147,8 @@ where
         id: ResourceId,
         to: ComponentId,
     ) -> Result<(), ResourceError> {
-        self.require(component)?;
-        self.require(to)?;
-        let resource = permitted(&mut self.resources, id, component, Need::Owner)?;
-        if to == component {
-            return Err(ResourceError::SelfGrant { id, component });
-        }
-        resource
-            .state()
-            .next(id, LifecycleAction::Grant, component)?;
-        resource.add_grant(to, id)
+        self.owner_hands_to(component, id, to, LifecycleAction::Grant)?
+            .add_grant(to, id)
     }
 
     /// Withdraws `from`'s grant; a lock or activity `from` held ends with it.
@@ -185,15 +179,7 @@ where
         id: ResourceId,
         to: ComponentId,
     ) -> Result<(), ResourceError> {
-        self.require(component)?;
-        self.require(to)?;
-        let resource = permitted(&mut self.resources, id, component, Need::Owner)?;
-        if to == component {
-            return Err(ResourceError::SelfGrant { id, component });
-        }
-        resource
-            .state()
-            .next(id, LifecycleAction::Transfer, component)?;
+        self.owner_hands_to(component, id, to, LifecycleAction::Transfer)?;
         let bytes = self.resources.descriptor(id)?.charged_bytes();
         let to_planned = self
             .require(to)?
@@ -201,13 +187,15 @@ where
         let from_planned = self
             .require(component)?
             .plan(UsageChange::ReleaseResource(bytes))?;
+        // The last fallible step comes before the first commit: all or nothing.
+        let resource = self.resources.entry_mut(id)?.value_mut();
         if let Some(c) = self.components.get_mut(to) {
             c.commit(to_planned);
         }
         if let Some(c) = self.components.get_mut(component) {
             c.commit(from_planned);
         }
-        permitted(&mut self.resources, id, component, Need::Owner)?.set_owner(to);
+        resource.set_owner(to);
         Ok(())
     }
 
@@ -218,11 +206,7 @@ where
         component: ComponentId,
         id: ResourceId,
     ) -> Result<T, ResourceError> {
-        self.require(component)?;
-        let resource = permitted(&mut self.resources, id, component, Need::Owner)?;
-        resource
-            .state()
-            .next(id, LifecycleAction::Deallocate, component)?;
+        self.owner_may(component, id, LifecycleAction::Deallocate)?;
         self.deallocate_owned(id, component)
     }
 
@@ -234,14 +218,44 @@ where
         id: ResourceId,
         queue: &mut ResourceCleanupManager<Q>,
     ) -> Result<(), ResourceError> {
-        self.require(component)?;
-        let resource = permitted(&mut self.resources, id, component, Need::Owner)?;
-        resource
-            .state()
-            .next(id, LifecycleAction::ScheduleCleanup, component)?;
+        let resource = self.owner_may(component, id, LifecycleAction::ScheduleCleanup)?;
         queue.schedule(id)?;
         resource.apply(id, LifecycleAction::ScheduleCleanup, component)?;
         Ok(())
+    }
+
+    /// Checks, changing nothing, that `component` exists, owns `id`, and may do `action` in
+    /// the resource's state; hands back the resource for the caller to act on.
+    fn owner_may(
+        &mut self,
+        component: ComponentId,
+        id: ResourceId,
+        action: LifecycleAction,
+    ) -> Result<&mut ManagedResource<T>, ResourceError> {
+        self.require(component)?;
+        let resource = permitted(&mut self.resources, id, component, Need::Owner)?;
+        resource.state().next(id, action, component)?;
+        Ok(resource)
+    }
+
+    /// [`owner_may`](Self::owner_may) for an action that involves a second component `to`
+    /// (grant, transfer): `to` must exist too, and be someone other than the owner. Checked
+    /// in the order of the module docs, so the first failing check names the refusal.
+    fn owner_hands_to(
+        &mut self,
+        component: ComponentId,
+        id: ResourceId,
+        to: ComponentId,
+        action: LifecycleAction,
+    ) -> Result<&mut ManagedResource<T>, ResourceError> {
+        self.require(component)?;
+        self.require(to)?;
+        let resource = permitted(&mut self.resources, id, component, Need::Owner)?;
+        if to == component {
+            return Err(ResourceError::SelfGrant { id, component });
+        }
+        resource.state().next(id, action, component)?;
+        Ok(resource)
     }
 
     fn transition(
@@ -269,13 +283,13 @@ where
     /// back to `owner` and the budget. Plans the release before removing anything.
     fn deallocate_owned(&mut self, id: ResourceId, owner: ComponentId) -> Result<T, ResourceError> {
         let bytes = self.resources.descriptor(id)?.charged_bytes();
-        let planned = self
-            .require(owner)?
-            .plan(UsageChange::ReleaseResource(bytes))?;
+        let component = self
+            .components
+            .get_mut(owner)
+            .ok_or(ResourceError::UnknownComponent { component: owner })?;
+        let planned = component.plan(UsageChange::ReleaseResource(bytes))?;
         let entry = self.resources.deallocate_entry(id)?;
-        if let Some(c) = self.components.get_mut(owner) {
-            c.commit(planned);
-        }
+        component.commit(planned);
         self.budget.release(bytes, 1);
         Ok(entry.into_value().into_value())
     }

@@ -1,10 +1,5 @@
 //! Synthetic binaries of any size, hand-encoded so that generating them costs nothing next to
-//! reading them (shared by tests/admission_props.rs and benches/admission.rs).
-#![allow(
-    dead_code,
-    clippy::arithmetic_side_effects,
-    clippy::cast_possible_truncation
-)]
+//! reading them (shared by the integration tests and benches/admission.rs).
 
 fn leb(out: &mut Vec<u8>, mut v: u64) {
     loop {
