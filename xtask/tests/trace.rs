@@ -1,0 +1,321 @@
+//! The traceability check on a small fixture repository: it passes as written, and moving,
+//! renaming or deleting cited code makes it fail with a message that names the need and the
+//! citation, both through the library and through `xtask trace`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::std_instead_of_core
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use xtask::trace::{Report, check};
+
+const MANIFEST: &str = "[workspace]\nmembers = [\"wrt-demo\", \"xtask\"]\n";
+
+const LIB_RS: &str = "\
+//! Demo crate.
+
+/// Fixed blocks.
+pub struct Pool {
+    used: usize,
+}
+
+impl Pool {
+    /// Hands out a block.
+    pub fn allocate(&mut self) -> usize {
+        self.used += 1;
+        self.used
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allocate_counts_blocks() {
+        let mut pool = Pool { used: 0 };
+        assert_eq!(pool.allocate(), 1);
+    }
+}
+";
+
+const INDEX_RST: &str = "\
+Demo
+====
+
+.. req:: Blocks are counted
+   :id: REQ_COUNT
+
+.. arch_component:: The pool
+   :id: ARCH_POOL
+   :satisfies: REQ_COUNT
+   :source: wrt-demo/src/lib.rs:3-6
+   :symbol: Pool
+
+.. impl:: Allocation
+   :id: IMPL_ALLOCATE
+   :implements: REQ_COUNT, ARCH_POOL
+   :source: wrt-demo/src/lib.rs:8-14
+   :symbol: Pool::allocate
+
+.. test:: Allocation counts
+   :id: TEST_ALLOCATE
+   :verifies: REQ_COUNT
+   :test: wrt-demo/src/lib.rs::allocate_counts_blocks
+";
+
+/// A fresh fixture repository in the system temp dir, removed on drop.
+struct Fixture {
+    root: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let root = std::env::temp_dir().join(format!(
+            "xtask-trace-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&root);
+        let fixture = Self { root };
+        fixture.write("Cargo.toml", MANIFEST);
+        fixture.write("wrt-demo/src/lib.rs", LIB_RS);
+        fixture.write("docs/index.rst", INDEX_RST);
+        fixture
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let path = self.root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn edit_lib(&self, edit: impl FnOnce(&str) -> String) {
+        let path = self.root.join("wrt-demo/src/lib.rs");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(path, edit(&text)).unwrap();
+    }
+
+    fn check(&self) -> Report {
+        check(&self.root, &["wrt-demo".to_string()]).unwrap()
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.check()
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    fn path(&self) -> &Path {
+        &self.root
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn xtask_trace(root: &Path) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["trace", "--root"])
+        .arg(root)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[test]
+fn the_fixture_as_written_passes_with_full_coverage() {
+    let fixture = Fixture::new();
+    let report = fixture.check();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!((report.needs, report.citations, report.tests), (4, 2, 1));
+    assert_eq!(report.coverage_percent(), 100.0);
+    let (ok, output) = xtask_trace(fixture.path());
+    assert!(ok, "{output}");
+    assert!(
+        output.contains("public types cited: 1 of 1 = 100.0%"),
+        "{output}"
+    );
+}
+
+#[test]
+fn moving_a_cited_function_fails_naming_the_need_and_the_citation() {
+    let fixture = Fixture::new();
+    // a new method in front of it moves `fn allocate` from line 10 to line 15, out of 8-14
+    fixture.edit_lib(|text| {
+        text.replace(
+            "impl Pool {\n",
+            "impl Pool {\n    /// Spare.\n    pub fn spare(&self) -> usize {\n        0\n    }\n\n",
+        )
+    });
+    let problems = fixture.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let problem = &problems[0];
+    assert!(
+        problem.starts_with("IMPL_ALLOCATE (docs/index.rst:13)"),
+        "{problem}"
+    );
+    assert!(
+        problem.contains("wrt-demo/src/lib.rs:8-14 Pool::allocate"),
+        "{problem}"
+    );
+    assert!(
+        problem.contains("defined at line 15 (update the range)"),
+        "{problem}"
+    );
+
+    let (ok, output) = xtask_trace(fixture.path());
+    assert!(!ok);
+    assert!(output.contains("IMPL_ALLOCATE"), "{output}");
+    assert!(
+        output.contains("wrt-demo/src/lib.rs:8-14 Pool::allocate"),
+        "{output}"
+    );
+}
+
+#[test]
+fn renaming_a_cited_function_fails_naming_the_need_and_the_citation() {
+    let fixture = Fixture::new();
+    fixture.edit_lib(|text| text.replace("pub fn allocate(", "pub fn take_block("));
+    let problems = fixture.problems();
+    // the citation and the test (which calls the old name, but the checker reads no bodies)
+    let citation = problems
+        .iter()
+        .find(|p| p.starts_with("IMPL_ALLOCATE"))
+        .unwrap_or_else(|| panic!("no problem for IMPL_ALLOCATE in {problems:?}"));
+    assert!(
+        citation.contains("wrt-demo/src/lib.rs:8-14 Pool::allocate"),
+        "{citation}"
+    );
+    assert!(
+        citation.contains("nor anywhere in wrt-demo/src/lib.rs"),
+        "{citation}"
+    );
+
+    let (ok, output) = xtask_trace(fixture.path());
+    assert!(!ok);
+    assert!(
+        output.contains("IMPL_ALLOCATE (docs/index.rst:13)"),
+        "{output}"
+    );
+}
+
+#[test]
+fn renaming_the_cited_type_breaks_the_component_and_the_methods() {
+    let fixture = Fixture::new();
+    fixture.edit_lib(|text| text.replace("Pool", "BlockPool"));
+    let problems = fixture.problems();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("ARCH_POOL") && p.contains("lib.rs:3-6 Pool"))
+    );
+    assert!(problems.iter().any(|p| p.starts_with("IMPL_ALLOCATE")));
+    assert_eq!(fixture.check().coverage_percent(), 0.0);
+}
+
+#[test]
+fn deleting_the_cited_file_fails_for_every_need_that_cites_it() {
+    let fixture = Fixture::new();
+    std::fs::remove_file(fixture.path().join("wrt-demo/src/lib.rs")).unwrap();
+    let problems = fixture.problems();
+    for need in ["ARCH_POOL", "IMPL_ALLOCATE", "TEST_ALLOCATE"] {
+        let problem = problems
+            .iter()
+            .find(|p| p.starts_with(need))
+            .unwrap_or_else(|| panic!("no problem for {need} in {problems:?}"));
+        assert!(problem.contains("wrt-demo/src/lib.rs"), "{problem}");
+        assert!(problem.contains("does not exist"), "{problem}");
+    }
+    let (ok, output) = xtask_trace(fixture.path());
+    assert!(!ok);
+    assert!(output.contains("ARCH_POOL (docs/index.rst:7): `wrt-demo/src/lib.rs:3-6`: the cited file wrt-demo/src/lib.rs does not exist"), "{output}");
+}
+
+#[test]
+fn a_range_past_the_end_of_the_file_fails() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "docs/index.rst",
+        &INDEX_RST.replace("lib.rs:8-14", "lib.rs:8-400"),
+    );
+    let problems = fixture.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("IMPL_ALLOCATE") && problems[0].contains("past the end"));
+}
+
+#[test]
+fn a_renamed_or_unmarked_test_fails() {
+    let fixture = Fixture::new();
+    fixture.edit_lib(|text| text.replace("fn allocate_counts_blocks", "fn counts"));
+    let problems = fixture.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].starts_with("TEST_ALLOCATE"));
+    assert!(problems[0].contains("no `fn allocate_counts_blocks`"));
+
+    let fixture = Fixture::new();
+    fixture.edit_lib(|text| text.replace("    #[test]\n", ""));
+    let problems = fixture.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("is not marked #[test]"));
+}
+
+#[test]
+fn broken_links_and_unverified_requirements_fail() {
+    let fixture = Fixture::new();
+    let without_test = INDEX_RST.split(".. test::").next().unwrap().to_string();
+    fixture.write(
+        "docs/index.rst",
+        &without_test.replace(
+            ":implements: REQ_COUNT, ARCH_POOL",
+            ":implements: REQ_COUNT, ARCH_GONE",
+        ),
+    );
+    let problems = fixture.problems();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("IMPL_ALLOCATE") && p.contains("ARCH_GONE"))
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("REQ_COUNT") && p.contains("no test verifies it"))
+    );
+}
+
+#[test]
+fn an_uncited_public_type_lowers_coverage_below_the_threshold() {
+    let fixture = Fixture::new();
+    fixture.edit_lib(|text| {
+        format!("{text}\n/// Not documented anywhere.\npub enum Orphan {{ A }}\n")
+    });
+    let report = fixture.check();
+    assert!(report.problems.is_empty());
+    assert_eq!(report.coverage_percent(), 50.0);
+    let (ok, output) = xtask_trace(fixture.path());
+    assert!(!ok);
+    assert!(
+        output.contains("not cited: Orphan (wrt-demo/src/lib.rs:28)"),
+        "{output}"
+    );
+    assert!(output.contains("coverage below 90.0%"), "{output}");
+}
