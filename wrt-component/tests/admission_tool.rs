@@ -345,3 +345,34 @@ fn example_binary() -> PathBuf {
     }
     binary
 }
+
+#[test]
+fn metrics_flag_prints_what_the_plan_holds_against_each_limit() {
+    let plain = run(&[&fixture("demo.wasm"), "--limits", &limits_toml()]);
+    assert!(!plain.out.contains("resource metrics"));
+
+    let run = run(&[
+        &fixture("demo.wasm"),
+        "--limits",
+        &limits_toml(),
+        "--metrics",
+    ]);
+    assert_eq!(run.status, 0, "{}", run.err);
+    assert!(
+        run.out.contains("resource metrics: 1 collection(s)"),
+        "{}",
+        run.out
+    );
+    // demo.wasm plans one 2-page memory (128 KiB) and an 8-element table; limits.toml caps
+    // memory at 4 MiB and table elements at 1000.
+    let row = |limit: &str| {
+        run.out
+            .lines()
+            .find(|line| line.split_whitespace().nth(1) == Some(limit))
+            .map(|line| line.split_whitespace().collect::<Vec<_>>())
+            .unwrap_or_else(|| panic!("no {limit} row in:\n{}", run.out))
+    };
+    assert_eq!(row("max_memory")[2..5], ["131072", "131072", "4194304"]);
+    assert_eq!(row("max_table_size")[2..5], ["8", "8", "1000"]);
+    assert_eq!(row("max_instances")[2..5], ["1", "1", "8"]);
+}

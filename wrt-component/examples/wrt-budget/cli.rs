@@ -3,10 +3,12 @@
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Parser;
 use wrt_component::admission::{PlanError, Policy, admit_with, plan, read_requirements};
 use wrt_component::{ComponentId, ComponentResourceManager, ResourceLimits};
+use wrt_metrics::ResourceMetricsCollector;
 
 use crate::json;
 use crate::limits_file::{LimitsFile, Value};
@@ -67,6 +69,10 @@ pub struct Args {
     /// Print one JSON document instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// After each plan, print the resource metrics of what the component now holds
+    /// (collected by wrt-metrics from the planned ComponentResourceManager).
+    #[arg(long)]
+    pub metrics: bool,
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -109,7 +115,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         }
         let result = FileResult {
             path: path.display().to_string(),
-            outcome: judge(path, &limits, policy),
+            outcome: judge(path, &limits, policy, args.metrics),
         };
         if !args.json {
             let _ = write!(out, "{}", render::text(&result));
@@ -128,7 +134,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     }
 }
 
-fn judge(path: &Path, limits: &ResourceLimits, policy: Policy) -> Outcome {
+fn judge(path: &Path, limits: &ResourceLimits, policy: Policy, metrics: bool) -> Outcome {
     let bytes = match load(path) {
         Ok(bytes) => bytes,
         Err(message) => return Outcome::Failed { message },
@@ -142,15 +148,30 @@ fn judge(path: &Path, limits: &ResourceLimits, policy: Policy) -> Outcome {
                 Ok(_) | Err(PlanError::NotAdmitted { .. }) => None,
                 Err(error) => Some(error.to_string()),
             };
+            let plan_metrics = metrics.then(|| plan_metrics_table(&component));
             Outcome::Judged {
                 requirements: Box::new(requirements),
                 report: Box::new(report),
                 plan_error,
+                plan_metrics,
             }
         }
         Err(error) => Outcome::Failed {
             message: error.to_string(),
         },
+    }
+}
+
+/// The metrics of the planned component as wrt-metrics collects and prints them: what an
+/// operator would see for this component right after instantiation.
+fn plan_metrics_table(component: &ComponentResourceManager) -> String {
+    let clock = wrt_foundation::clock::StdClock::new();
+    let mut collector = ResourceMetricsCollector::<0, 1>::new(Duration::ZERO);
+    let metrics = collector.collect_now(component, &clock);
+    let mut table = String::new();
+    match wrt_metrics::export::table::write(&mut table, metrics) {
+        Ok(()) => table,
+        Err(_) => String::from("metrics: could not be written\n"),
     }
 }
 

@@ -108,6 +108,7 @@ fn json_file(result: &FileResult) -> JsonFile<'_> {
             requirements,
             report,
             plan_error,
+            ..
         } => {
             file.plan_error = plan_error.as_deref();
             file.planned = report.planned.map(|held| JsonPlanned {

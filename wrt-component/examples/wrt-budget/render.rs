@@ -14,6 +14,8 @@ pub enum Outcome {
         /// Why the plan step failed for an admitted binary (it cannot for a fresh component
         /// under the same limits, but the tool says so rather than hide it).
         plan_error: Option<String>,
+        /// The planned component's metrics table, when `--metrics` asked for it.
+        plan_metrics: Option<String>,
     },
     /// Could not be read or judged.
     Failed { message: String },
@@ -28,7 +30,7 @@ pub struct FileResult {
 /// A readable table for one file.
 pub fn text(result: &FileResult) -> String {
     let mut out = String::new();
-    let (requirements, report, plan_error) = match &result.outcome {
+    let (requirements, report, plan_error, plan_metrics) = match &result.outcome {
         Outcome::Failed { message } => {
             let _ = writeln!(out, "{}: ERROR: {message}", result.path);
             return out;
@@ -37,7 +39,8 @@ pub fn text(result: &FileResult) -> String {
             requirements,
             report,
             plan_error,
-        } => (requirements, report, plan_error),
+            plan_metrics,
+        } => (requirements, report, plan_error, plan_metrics),
     };
     let decision = match (report.is_admitted(), plan_error) {
         (true, None) => "ADMITTED",
@@ -110,6 +113,11 @@ pub fn text(result: &FileResult) -> String {
     }
     if let Some(error) = plan_error {
         let _ = writeln!(out, "  plan failed: {error}");
+    }
+    if let Some(table) = plan_metrics {
+        for line in table.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
     }
     out
 }
