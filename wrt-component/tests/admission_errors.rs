@@ -4,60 +4,18 @@
 
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use support::fixtures::bytes as fixture;
 use wrt_component::admission::{
     AdmissionError, DeclaredLimitsError, MAX_NESTING_DEPTH, Requirements, read_requirements,
 };
 
-std::thread_local! {
-    /// Bytes requested by this thread, in total and in its largest single request.
-    static REQUESTED: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
-}
+#[path = "../../testing/counting_allocator.rs"]
+mod counting_allocator;
 
-/// Forwards to the system allocator and counts what each thread asks for, so a test can
-/// show that a claimed count did not turn into an allocation of that size.
-struct CountingAllocator;
-
-fn count(size: usize) {
-    REQUESTED.with(|r| {
-        let (total, largest) = r.get();
-        r.set((total.saturating_add(size), largest.max(size)));
-    });
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the only addition is a
-// thread-local counter with const initialisation and no destructor, which never allocates.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout.size());
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout (see `alloc`).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(new_size);
-        // SAFETY: `ptr` came from this allocator with `layout`; the caller upholds the rest.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use counting_allocator::{CountingAllocator, requested_during};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
-
-/// (total, largest) bytes requested by this thread while `work` ran.
-fn requested_during<R>(work: impl FnOnce() -> R) -> (R, (usize, usize)) {
-    REQUESTED.with(|r| r.set((0, 0)));
-    let result = work();
-    (result, REQUESTED.with(Cell::get))
-}
 
 fn nested_components(depth: usize) -> Vec<u8> {
     let wat = format!("{}{}", "(component ".repeat(depth), ")".repeat(depth));
@@ -117,7 +75,7 @@ fn huge_declared_counts_fail_fast_without_allocating() {
     let mut bytes = b"\0asm\x01\0\0\0".to_vec();
     bytes.extend([5, 5, 0xff, 0xff, 0xff, 0xff, 0x0f]);
     let started = std::time::Instant::now();
-    let (result, (total, largest)) = requested_during(|| read_requirements(&bytes));
+    let (result, requested) = requested_during(|| read_requirements(&bytes));
     let error = result.unwrap_err();
     assert!(
         matches!(error, AdmissionError::Malformed { offset: 10, .. }),
@@ -126,16 +84,16 @@ fn huge_declared_counts_fail_fast_without_allocating() {
     assert!(started.elapsed().as_secs() < 5);
     // The validator's own set-up, not room for four billion memories.
     assert!(
-        total < 64 * 1024 && largest < 16 * 1024,
-        "{total} bytes requested, {largest} at once"
+        requested.bytes < 64 * 1024 && requested.largest < 16 * 1024,
+        "{requested:?}"
     );
 }
 
 #[test]
 fn the_allocation_counter_sees_an_allocation() {
     // Without this, a broken counter would make the bound above pass vacuously.
-    let (_, (total, largest)) = requested_during(|| drop(std::hint::black_box(vec![0u8; 100_000])));
-    assert_eq!((total, largest), (100_000, 100_000));
+    let (_, requested) = requested_during(|| drop(std::hint::black_box(vec![0u8; 100_000])));
+    assert_eq!((requested.bytes, requested.largest), (100_000, 100_000));
 }
 
 #[test]

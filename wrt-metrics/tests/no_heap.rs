@@ -3,8 +3,6 @@
 //! fixed buffer run under a counting global allocator, and the count must stay zero.
 
 use core::time::Duration;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 
 use wrt_component::{
     FixedRuntime, ManagerTag, ResourceCategory, ResourceDescriptor, ResourceLimits, RuntimeBudget,
@@ -15,41 +13,13 @@ use wrt_metrics::{
     AllocationRecorder, Named, OptimizerConfig, ResourceMetricsCollector, ResourceOptimizer, export,
 };
 
-std::thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
+#[path = "../../testing/counting_allocator.rs"]
+mod counting_allocator;
 
-struct CountingAllocator;
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the only addition is
-// a thread-local counter with const initialisation and no destructor, which never allocates.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout (see `alloc`).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: `ptr` came from this allocator with `layout`; the caller upholds the rest.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use counting_allocator::{CountingAllocator, allocations_during};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
-
-fn allocations_during(work: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    work();
-    ALLOCATIONS.with(Cell::get) - before
-}
 
 #[test]
 fn the_counter_sees_a_heap_allocation() {
