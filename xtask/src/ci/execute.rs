@@ -185,54 +185,33 @@ mod tests {
     use super::super::plan::Env;
     use super::*;
 
+    /// Whether `check` passes a command that exited with `success` and printed `output`.
+    fn passes(check: &Check, success: bool, output: &str) -> bool {
+        let mut record = StepRecord::named("t");
+        judge(&mut record, check, success, output);
+        record.passed
+    }
+
     #[test]
     fn a_nextest_run_without_tests_or_with_failures_fails_the_step() {
         let check = Check::Nextest {
             krate: "wrt-a".into(),
             env: Env::Std,
         };
-        let mut record = StepRecord::named("t");
-        judge(
-            &mut record,
-            &check,
-            true,
-            "Summary [ 0.1s] 0 tests run: 0 passed, 0 skipped",
-        );
-        assert!(!record.passed);
-        let mut record = StepRecord::named("t");
-        judge(
-            &mut record,
-            &check,
-            false,
-            "Summary [ 0.1s] 2 tests run: 1 passed, 1 failed",
-        );
-        assert!(!record.passed);
-        let mut record = StepRecord::named("t");
-        judge(
-            &mut record,
-            &check,
-            true,
-            "Summary [ 0.1s] 2 tests run: 2 passed, 0 skipped",
-        );
-        assert!(record.passed);
+        let no_tests = "Summary [ 0.1s] 0 tests run: 0 passed, 0 skipped";
+        assert!(!passes(&check, true, no_tests));
+        let one_failed = "Summary [ 0.1s] 2 tests run: 1 passed, 1 failed";
+        assert!(!passes(&check, false, one_failed));
+        let all_passed = "Summary [ 0.1s] 2 tests run: 2 passed, 0 skipped";
+        assert!(passes(&check, true, all_passed));
     }
 
     #[test]
     fn a_negative_check_needs_both_failure_and_the_message() {
         let check = Check::MustFailWith("no global memory allocator");
-        let mut record = StepRecord::named("t");
-        judge(&mut record, &check, true, "Finished");
-        assert!(!record.passed);
-        let mut record = StepRecord::named("t");
-        judge(&mut record, &check, false, "error[E0308]: mismatched types");
-        assert!(!record.passed);
-        let mut record = StepRecord::named("t");
-        judge(
-            &mut record,
-            &check,
-            false,
-            "error: no global memory allocator found but one is required",
-        );
-        assert!(record.passed);
+        assert!(!passes(&check, true, "Finished"));
+        assert!(!passes(&check, false, "error[E0308]: mismatched types"));
+        let refused = "error: no global memory allocator found but one is required";
+        assert!(passes(&check, false, refused));
     }
 }
