@@ -92,3 +92,22 @@ pub fn requested_during<R>(work: impl FnOnce() -> R) -> (R, Requested) {
 pub fn allocations_during(work: impl FnOnce()) -> usize {
     requested_during(work).1.allocations
 }
+
+/// Compiled into every test crate that includes this file: without it, a broken counter
+/// would make every "allocates nothing" test pass.
+#[test]
+fn the_counter_sees_a_heap_allocation() {
+    let (_, requested) = requested_during(|| drop(std::hint::black_box(vec![0u8; 100_000])));
+    assert_eq!(
+        requested,
+        Requested {
+            allocations: 1,
+            bytes: 100_000,
+            largest: 100_000
+        }
+    );
+    assert_eq!(
+        allocations_during(|| drop(std::hint::black_box(Box::new([0u8; 32])))),
+        1
+    );
+}
