@@ -35,6 +35,8 @@ pub enum UsageChange {
     HostCall,
     /// Execution time spent.
     ExecutionTime(Duration),
+    /// Fuel burnt, in the engine's units.
+    Fuel(u64),
     /// A resource of this many bytes created or received.
     ReserveResource(usize),
     /// A resource of this many bytes dropped or given away.
@@ -191,6 +193,9 @@ impl ComponentResourceManager {
             UsageChange::ExecutionTime(spent) => {
                 u.execution_time = self.add_time(spent)?;
             }
+            UsageChange::Fuel(burnt) => {
+                u.fuel_consumed = self.add_fuel(burnt, u.fuel_consumed)?;
+            }
             UsageChange::ReserveResource(bytes) => {
                 u.resources = self.add(LimitKind::Resources, 1, u.resources)?;
                 u.memory_used = self.add(LimitKind::Memory, bytes, u.memory_used)?;
@@ -231,12 +236,13 @@ impl ComponentResourceManager {
         self.apply(UsageChange::ReleaseResource(bytes))
     }
 
-    /// Starts a new accounting period: call counts and execution time back to zero; what
+    /// Starts a new accounting period: call counts, fuel and execution time back to zero; what
     /// the component holds is untouched.
     pub fn reset_period(&mut self) {
         self.usage.function_calls_made = 0;
         self.usage.host_calls_made = 0;
         self.usage.execution_time = Duration::ZERO;
+        self.usage.fuel_consumed = 0;
     }
 
     fn add(&self, kind: LimitKind, requested: usize, used: usize) -> Result<usize, ResourceError> {
@@ -252,6 +258,14 @@ impl ComponentResourceManager {
         match used.checked_add(1) {
             Some(total) if total <= limit => Ok(total),
             _ => Err(self.exceeded(kind, 1, used, limit)),
+        }
+    }
+
+    fn add_fuel(&self, burnt: u64, used: u64) -> Result<u64, ResourceError> {
+        let limit = self.limits.max_fuel;
+        match used.checked_add(burnt) {
+            Some(total) if total <= limit => Ok(total),
+            _ => Err(self.exceeded(LimitKind::Fuel, burnt, used, limit)),
         }
     }
 
@@ -388,6 +402,11 @@ macro_rules! usage_operations {
         /// (the runtime should then stop the component).
         pub fn charge_execution_time(&mut self, spent: Duration) -> Result<(), ResourceError> {
             self.apply(UsageChange::ExecutionTime(spent))
+        }
+
+        /// Books `burnt` fuel; refused when it would pass `max_fuel`.
+        pub fn charge_fuel(&mut self, burnt: u64) -> Result<(), ResourceError> {
+            self.apply(UsageChange::Fuel(burnt))
         }
     };
 }

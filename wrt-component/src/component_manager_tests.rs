@@ -16,6 +16,7 @@ fn tight() -> ResourceLimits {
         max_tables: 2,
         max_instances: 1,
         max_resources: 2,
+        max_fuel: 100,
     }
 }
 

@@ -13,7 +13,7 @@ use core::time::Duration;
 /// device: 64 MiB of linear memory (1024 Wasm pages), 10 000 table elements, 16 memories,
 /// 16 tables, 16 instances and 1024 resources — enough for real components built from
 /// several core modules, small enough that a handful of them cannot starve a 1 GiB device.
-/// Call and time caps are workload policy, so they default to unlimited; set them when you
+/// Call, fuel and time caps are workload policy, so they default to unlimited; set them when you
 /// meter a component per request or per period.
 ///
 /// ```
@@ -51,6 +51,10 @@ pub struct ResourceLimits {
     pub max_instances: usize,
     /// Resources (handles in a resource manager) owned at once. Enforced by `reserve_resource`.
     pub max_resources: usize,
+    /// Fuel (the engine's deterministic instruction count) in the current accounting period.
+    /// An engine adapter hands this much fuel to the store, so the engine itself stops the
+    /// program when it is spent; `charge_fuel` books what was burnt.
+    pub max_fuel: u64,
 }
 
 impl ResourceLimits {
@@ -67,6 +71,7 @@ impl ResourceLimits {
             max_tables: usize::MAX,
             max_instances: usize::MAX,
             max_resources: usize::MAX,
+            max_fuel: u64::MAX,
         }
     }
 
@@ -82,6 +87,7 @@ impl ResourceLimits {
             max_tables: 16,
             max_instances: 16,
             max_resources: 1024,
+            max_fuel: u64::MAX,
         }
     }
 
@@ -98,6 +104,7 @@ impl ResourceLimits {
             LimitKind::Tables => wide(self.max_tables),
             LimitKind::Instances => wide(self.max_instances),
             LimitKind::Resources => wide(self.max_resources),
+            LimitKind::Fuel => self.max_fuel,
         }
     }
 }
@@ -129,11 +136,13 @@ pub enum LimitKind {
     Instances,
     /// `max_resources`.
     Resources,
+    /// `max_fuel`, in the engine's fuel units.
+    Fuel,
 }
 
 impl LimitKind {
     /// Number of kinds.
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
 
     /// Every kind, for reports that list all limits.
     pub const ALL: [LimitKind; Self::COUNT] = [
@@ -145,6 +154,7 @@ impl LimitKind {
         Self::Tables,
         Self::Instances,
         Self::Resources,
+        Self::Fuel,
     ];
 
     /// The [`ResourceLimits`] field this kind names, e.g. `"max_memory"`.
@@ -158,6 +168,7 @@ impl LimitKind {
             Self::Tables => "max_tables",
             Self::Instances => "max_instances",
             Self::Resources => "max_resources",
+            Self::Fuel => "max_fuel",
         }
     }
 }

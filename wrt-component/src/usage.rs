@@ -22,6 +22,8 @@ pub struct ResourceUsage {
     pub host_calls_made: u64,
     /// Execution time charged this period (against `max_execution_time`).
     pub execution_time: Duration,
+    /// Fuel burnt this period (against `max_fuel`).
+    pub fuel_consumed: u64,
     /// Linear memories alive (against `max_memories`).
     pub memories: usize,
     /// Tables alive (against `max_tables`).
@@ -43,6 +45,7 @@ impl ResourceUsage {
         function_calls_made: 0,
         host_calls_made: 0,
         execution_time: Duration::ZERO,
+        fuel_consumed: 0,
         memories: 0,
         tables: 0,
         instances: 0,
@@ -62,6 +65,7 @@ impl ResourceUsage {
             LimitKind::Tables => wide(self.tables),
             LimitKind::Instances => wide(self.instances),
             LimitKind::Resources => wide(self.resources),
+            LimitKind::Fuel => self.fuel_consumed,
         }
     }
 

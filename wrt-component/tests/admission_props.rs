@@ -208,7 +208,7 @@ proptest! {
         let initial_elements = count.tables.iter().fold(0u64, |sum, t| sum.saturating_add(t.0));
         prop_assert_eq!(totals.table_initial_elements, initial_elements);
         let report = admit(&requirements, &ResourceLimits::default());
-        prop_assert_eq!(report.rows.len(), 9);
+        prop_assert_eq!(report.rows.len(), Budget::COUNT);
     }
 
     #[test]

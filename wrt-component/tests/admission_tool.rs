@@ -19,7 +19,7 @@ use std::process::Command;
 
 use limits_file::{LimitsFile, Value, parse_duration, parse_size};
 use wrt_component::ResourceLimits;
-use wrt_component::admission::Policy;
+use wrt_component::admission::{Budget, Policy};
 
 fn fixture(name: &str) -> String {
     support::fixtures::path(name).display().to_string()
@@ -215,7 +215,7 @@ fn json_output_is_one_document_with_rows_violations_and_summary() {
     assert_eq!(json["summary"]["admitted"], 1);
     assert_eq!(json["summary"]["refused"], 1);
     let files = json["files"].as_array().unwrap();
-    assert_eq!(files[0]["rows"].as_array().unwrap().len(), 9);
+    assert_eq!(files[0]["rows"].as_array().unwrap().len(), Budget::COUNT);
     assert_eq!(files[0]["rows"][0]["requested"], 131_072);
     assert_eq!(files[0]["planned"]["memory_bytes"], 131_072);
     assert_eq!(files[0]["planned"]["instances"], 1);
@@ -255,6 +255,7 @@ fn limits_file_sets_every_field_and_flags_override_it() {
             max_tables: 4,
             max_instances: 8,
             max_resources: 256,
+            max_fuel: u64::MAX,
         }
     );
     assert_eq!(policy, Policy::WorstCase);

@@ -41,6 +41,7 @@ fn component_limits() -> ResourceLimits {
         max_tables: 1,
         max_instances: 2,
         max_resources: 4,
+        max_fuel: 1_000_000,
     }
 }
 

@@ -41,6 +41,7 @@ impl MeteredLimit {
         Self::Counted(LimitKind::Tables),
         Self::Counted(LimitKind::Instances),
         Self::Counted(LimitKind::Resources),
+        Self::Counted(LimitKind::Fuel),
         Self::ExecutionTime,
     ];
 
@@ -55,7 +56,8 @@ impl MeteredLimit {
             Self::Counted(LimitKind::Tables) => 5,
             Self::Counted(LimitKind::Instances) => 6,
             Self::Counted(LimitKind::Resources) => 7,
-            Self::ExecutionTime => 8,
+            Self::Counted(LimitKind::Fuel) => 8,
+            Self::ExecutionTime => 9,
         }
     }
 
@@ -80,6 +82,7 @@ impl MeteredLimit {
                 | LimitKind::Instances
                 | LimitKind::Resources,
             ) => "count",
+            Self::Counted(LimitKind::Fuel) => "fuel",
             Self::ExecutionTime => "nanoseconds",
         }
     }

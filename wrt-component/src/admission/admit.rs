@@ -101,7 +101,9 @@ fn structural(
         Budget::Counted(LimitKind::Memories) => count(totals.memories),
         Budget::Counted(LimitKind::Tables) => count(totals.tables),
         Budget::Counted(LimitKind::Instances) => count(totals.instances),
-        Budget::Counted(LimitKind::Resources | LimitKind::FunctionCalls | LimitKind::HostCalls)
+        Budget::Counted(
+            LimitKind::Resources | LimitKind::FunctionCalls | LimitKind::HostCalls | LimitKind::Fuel,
+        )
         | Budget::ExecutionTime => (None, None, false),
     }
 }

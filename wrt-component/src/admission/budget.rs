@@ -31,6 +31,7 @@ impl Budget {
         Self::Counted(LimitKind::Resources),
         Self::Counted(LimitKind::FunctionCalls),
         Self::Counted(LimitKind::HostCalls),
+        Self::Counted(LimitKind::Fuel),
         Self::ExecutionTime,
     ];
 
@@ -45,7 +46,8 @@ impl Budget {
             Self::Counted(LimitKind::Resources) => 5,
             Self::Counted(LimitKind::FunctionCalls) => 6,
             Self::Counted(LimitKind::HostCalls) => 7,
-            Self::ExecutionTime => 8,
+            Self::Counted(LimitKind::Fuel) => 8,
+            Self::ExecutionTime => 9,
         }
     }
 
@@ -68,6 +70,7 @@ impl Budget {
             Self::Counted(LimitKind::Resources) => "resources",
             Self::Counted(LimitKind::FunctionCalls) => "function calls",
             Self::Counted(LimitKind::HostCalls) => "host calls",
+            Self::Counted(LimitKind::Fuel) => "fuel",
             Self::ExecutionTime => "execution time",
         }
     }

@@ -24,7 +24,8 @@ pub const DECLARED_LIMITS_SECTION: &str = "wrt.limits";
 pub const DECLARED_LIMITS_VERSION: u8 = 1;
 
 /// Key of each budget in the section, in [`Budget::ALL`] order. Key 0 is reserved.
-const KEYS: [(u32, Budget); Budget::COUNT] = [
+/// `max_fuel` has no key in version 1: fuel is engine-specific, so a binary cannot declare it.
+const KEYS: [(u32, Budget); 9] = [
     (1, Budget::Counted(LimitKind::Memory)),
     (2, Budget::Counted(LimitKind::Memories)),
     (3, Budget::Counted(LimitKind::TableElements)),
@@ -60,8 +61,13 @@ impl DeclaredLimits {
         self.values.get(budget.index()).copied().flatten()
     }
 
-    /// Declare `value` for `budget` (replacing an earlier value).
+    /// Declare `value` for `budget` (replacing an earlier value). A budget the format has no
+    /// key for (`max_fuel`) stays undeclared, so [`encode`](Self::encode) and
+    /// [`parse`](Self::parse) remain inverses.
     pub fn set(&mut self, budget: Budget, value: u64) {
+        if Self::key_of(budget) == 0 {
+            return;
+        }
         if let Some(slot) = self.values.get_mut(budget.index()) {
             *slot = Some(value);
         }
@@ -88,7 +94,7 @@ impl DeclaredLimits {
         }
         let count_offset = reader.position;
         let count = reader.leb(5, "entry count")?;
-        let limit = u64::try_from(Budget::COUNT).unwrap_or(u64::MAX);
+        let limit = u64::try_from(KEYS.len()).unwrap_or(u64::MAX);
         if count > limit {
             return Err(DeclaredLimitsError::TooManyEntries {
                 offset: count_offset,
