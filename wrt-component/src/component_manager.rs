@@ -23,6 +23,9 @@ pub enum UsageChange {
     CreateTable(usize),
     /// More elements for an existing table (`table.grow`).
     GrowTable(usize),
+    /// Elements given back by a table that stays (a `table.grow` the engine failed after it
+    /// was permitted).
+    ReleaseTableElements(usize),
     /// A table of this many elements dropped.
     DestroyTable(usize),
     /// A new core module or component instance.
@@ -171,6 +174,10 @@ impl ComponentResourceManager {
             UsageChange::GrowTable(elements) => {
                 u.table_elements_used =
                     self.add(LimitKind::TableElements, elements, u.table_elements_used)?;
+            }
+            UsageChange::ReleaseTableElements(elements) => {
+                u.table_elements_used =
+                    self.sub(LimitKind::TableElements, elements, u.table_elements_used)?;
             }
             UsageChange::DestroyTable(elements) => {
                 u.tables = self.sub(LimitKind::Tables, 1, u.tables)?;

@@ -10,6 +10,7 @@
 //! | accounting | [`ComponentResourceManager`], [`ResourceLimits`], [`ResourceUsage`] | every limit enforced by the operation that would break it, atomically |
 //! | runtime | [`ResourceRuntime`], [`RuntimeBudget`] | components, ownership and isolation, a budget over all components |
 //! | cleanup | [`ResourceCleanupManager`] | deferred deallocation with bounded retries |
+//! | engine | [`engine::StoreLimiter`], [`engine::SharedBudget`] | the limits held by the engine itself: growth callbacks, call hooks, fuel, time |
 //! | admission (`alloc`) | `admission` | what a Wasm binary will ask for, before it runs |
 //!
 //! # Environments
@@ -53,6 +54,7 @@ pub mod cleanup;
 pub mod component_id;
 pub mod component_manager;
 pub mod descriptor;
+pub mod engine;
 #[cfg(feature = "alloc")]
 pub mod erased;
 pub mod error;

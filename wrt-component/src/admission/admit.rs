@@ -102,7 +102,10 @@ fn structural(
         Budget::Counted(LimitKind::Tables) => count(totals.tables),
         Budget::Counted(LimitKind::Instances) => count(totals.instances),
         Budget::Counted(
-            LimitKind::Resources | LimitKind::FunctionCalls | LimitKind::HostCalls | LimitKind::Fuel,
+            LimitKind::Resources
+            | LimitKind::FunctionCalls
+            | LimitKind::HostCalls
+            | LimitKind::Fuel,
         )
         | Budget::ExecutionTime => (None, None, false),
     }

@@ -1,0 +1,369 @@
+//! [`StoreLimiter`]: the engine-neutral limiter of one store, which engine adapters call.
+
+use core::ops::Deref;
+use core::time::Duration;
+
+use super::growth::{Growables, GrowthStats, Pending};
+use super::policy::{OnRefusal, RefusalPolicy};
+use super::refusals::{Refusal, RefusalLog, Request};
+use super::shared_budget::SharedBudget;
+use crate::component_id::ComponentId;
+use crate::component_manager::{ComponentResourceManager, UsageChange};
+use crate::error::ResourceError;
+use crate::limits::ResourceLimits;
+use crate::usage::ResourceUsage;
+
+/// What the engine should do with a growth request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Growth {
+    /// Go ahead (the charge is taken; a later failure report gives it back).
+    Permitted,
+    /// Fail the growth the Wasm way: `memory.grow` / `table.grow` return -1, instantiation
+    /// fails with an error.
+    Denied,
+    /// Trap, with the error that refused the growth.
+    Trapped(ResourceError),
+}
+
+/// Which growable a callback is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Memory,
+    Table,
+}
+
+/// The limiter of one store: a [`ComponentResourceManager`] ledger (`&mut`, no lock) over a
+/// [`SharedBudget`] that all stores share.
+///
+/// An engine adapter forwards the engine's callbacks here — growth as
+/// (current, desired, maximum), failed growth, wasm entries, host calls, time and fuel —
+/// and does what the answer says. Every charge is all-or-nothing across the ledger and the
+/// budget; every refusal is logged with its full error. Dropping the limiter (with its store)
+/// returns everything it charged to the budget.
+///
+/// `B` is how the store holds the budget: `Arc<SharedBudget>` on a host, `&'static
+/// SharedBudget` on a device.
+///
+/// ```
+/// use wrt_component::engine::{Growth, SharedBudget, StoreLimiter};
+/// use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
+///
+/// static BUDGET: SharedBudget = SharedBudget::new(RuntimeBudget::unlimited());
+/// let limits = ResourceLimits { max_memory: 3 * 65_536, ..ResourceLimits::default() };
+/// let mut store = StoreLimiter::new(ComponentId(1), limits, Default::default(), &BUDGET);
+/// assert_eq!(store.memory_growing(0, 65_536, None), Growth::Permitted); // created
+/// assert_eq!(store.memory_growing(65_536, 3 * 65_536, None), Growth::Permitted);
+/// assert_eq!(store.memory_growing(3 * 65_536, 4 * 65_536, None), Growth::Denied);
+/// assert_eq!(store.refusals().total(), 1);
+/// assert_eq!(BUDGET.usage().memory, 3 * 65_536);
+/// drop(store);
+/// assert_eq!(BUDGET.usage().memory, 0);
+/// ```
+#[derive(Debug)]
+pub struct StoreLimiter<B: Deref<Target = SharedBudget>> {
+    ledger: ComponentResourceManager,
+    budget: B,
+    policy: RefusalPolicy,
+    memories: Growables,
+    tables: Growables,
+    instantiating: bool,
+    refusals: RefusalLog,
+}
+
+impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
+    /// A limiter for a store that holds nothing yet.
+    pub fn new(
+        component: ComponentId,
+        limits: ResourceLimits,
+        policy: RefusalPolicy,
+        budget: B,
+    ) -> Self {
+        Self {
+            ledger: ComponentResourceManager::new(component, limits),
+            budget,
+            policy,
+            memories: Growables::default(),
+            tables: Growables::default(),
+            instantiating: false,
+            refusals: RefusalLog::default(),
+        }
+    }
+
+    /// The component's limits.
+    pub fn limits(&self) -> &ResourceLimits {
+        self.ledger.limits()
+    }
+
+    /// What the store holds and has done this period.
+    pub fn usage(&self) -> &ResourceUsage {
+        self.ledger.usage()
+    }
+
+    /// The ledger itself (for metrics and reports).
+    pub const fn ledger(&self) -> &ComponentResourceManager {
+        &self.ledger
+    }
+
+    /// The shared budget this store draws from.
+    pub fn budget(&self) -> &SharedBudget {
+        &self.budget
+    }
+
+    /// The refusal policy.
+    pub const fn policy(&self) -> &RefusalPolicy {
+        &self.policy
+    }
+
+    /// Memory figures: creations, grows granted and refused, peak bytes.
+    pub const fn memory_stats(&self) -> &GrowthStats {
+        &self.memories.stats
+    }
+
+    /// Table figures: creations, grows granted and refused, peak elements.
+    pub const fn table_stats(&self) -> &GrowthStats {
+        &self.tables.stats
+    }
+
+    /// Every refusal this store met.
+    pub const fn refusals(&self) -> &RefusalLog {
+        &self.refusals
+    }
+
+    /// Tells the limiter an instantiation is running: every growth from 0 is then a new
+    /// memory or table. Adapters set it around the engine's instantiate call.
+    pub fn set_instantiating(&mut self, instantiating: bool) {
+        self.instantiating = instantiating;
+    }
+
+    /// The engine asks to create (`current == 0`) or grow a linear memory, in bytes.
+    pub fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> Growth {
+        self.growing(Kind::Memory, current, desired, maximum)
+    }
+
+    /// The engine failed a memory growth it was permitted: the charge goes back.
+    pub fn memory_grow_failed(&mut self) {
+        self.grow_failed(Kind::Memory);
+    }
+
+    /// The engine asks to create (`current == 0`) or grow a table, in elements.
+    pub fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> Growth {
+        self.growing(Kind::Table, current, desired, maximum)
+    }
+
+    /// The engine failed a table growth it was permitted: the charge goes back.
+    pub fn table_grow_failed(&mut self) {
+        self.grow_failed(Kind::Table);
+    }
+
+    /// An instance is about to be created: counts against `max_instances`.
+    pub fn instance_creating(&mut self) -> Result<(), ResourceError> {
+        self.checked(Request::Instance, UsageChange::AddInstance)
+    }
+
+    /// The host calls into Wasm: counts against `max_function_calls`. A refusal traps.
+    pub fn wasm_entering(&mut self) -> Result<(), ResourceError> {
+        self.checked(Request::WasmEntry, UsageChange::FunctionCall)
+    }
+
+    /// Wasm calls the host: counts against `max_host_calls`. A refusal traps.
+    pub fn host_calling(&mut self) -> Result<(), ResourceError> {
+        self.checked(Request::HostCall, UsageChange::HostCall)
+    }
+
+    /// Charges execution time; a refusal traps. When the charge does not fit, what still
+    /// fits is charged, so the usage shows the whole limit spent.
+    pub fn charge_time(&mut self, spent: Duration) -> Result<(), ResourceError> {
+        let result = self.checked(Request::ExecutionTime, UsageChange::ExecutionTime(spent));
+        if result.is_err() {
+            let used = self.ledger.usage().execution_time;
+            if let Some(rest) = self
+                .limits()
+                .max_execution_time
+                .and_then(|max| max.checked_sub(used))
+            {
+                let _ = self.ledger.apply(UsageChange::ExecutionTime(rest));
+            }
+        }
+        result
+    }
+
+    /// Books fuel the engine reports burnt; a refusal traps (the engine normally stops the
+    /// program itself, because adapters hand it only the fuel that is left).
+    pub fn charge_fuel(&mut self, burnt: u64) -> Result<(), ResourceError> {
+        self.checked(Request::Fuel, UsageChange::Fuel(burnt))
+    }
+
+    /// Fuel still available this period: what an adapter hands the engine.
+    pub fn fuel_left(&self) -> u64 {
+        self.limits()
+            .max_fuel
+            .saturating_sub(self.usage().fuel_consumed)
+    }
+
+    /// Reserves a host resource of `bytes` for the store (a file, a socket), against the
+    /// component's limits and the budget.
+    pub fn reserve_resource(&mut self, bytes: usize) -> Result<(), ResourceError> {
+        self.checked(Request::Resource, UsageChange::ReserveResource(bytes))
+    }
+
+    /// Gives back a resource reserved with [`reserve_resource`](Self::reserve_resource).
+    pub fn release_resource(&mut self, bytes: usize) -> Result<(), ResourceError> {
+        self.apply(UsageChange::ReleaseResource(bytes))
+    }
+
+    /// Starts a new accounting period (calls, fuel and time back to zero).
+    pub fn reset_period(&mut self) {
+        self.ledger.reset_period();
+    }
+
+    fn growables(&mut self, kind: Kind) -> &mut Growables {
+        match kind {
+            Kind::Memory => &mut self.memories,
+            Kind::Table => &mut self.tables,
+        }
+    }
+
+    fn growing(
+        &mut self,
+        kind: Kind,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> Growth {
+        let instantiating = self.instantiating;
+        let state = self.growables(kind);
+        state.pending = None;
+        let Some(added) = desired.checked_sub(current) else {
+            return Growth::Permitted; // a shrink: engines never ask, and it takes nothing
+        };
+        if maximum.is_some_and(|max| desired > max) {
+            state.stats.beyond_declared_maximum =
+                state.stats.beyond_declared_maximum.saturating_add(1);
+            return Growth::Denied;
+        }
+        let created = state.is_creation(current, desired, instantiating);
+        let from_empty = current == 0 && !created;
+        let (change, request) = match (kind, created) {
+            (Kind::Memory, true) => (UsageChange::CreateMemory(desired), Request::CreateMemory),
+            (Kind::Memory, false) => (UsageChange::AllocateMemory(added), Request::GrowMemory),
+            (Kind::Table, true) => (UsageChange::CreateTable(desired), Request::CreateTable),
+            (Kind::Table, false) => (UsageChange::GrowTable(added), Request::GrowTable),
+        };
+        match self.apply(change) {
+            Ok(()) => {
+                let held = self.held(kind);
+                let state = self.growables(kind);
+                state.pending = Some(Pending {
+                    amount: added,
+                    created,
+                    from_empty,
+                });
+                if created {
+                    state.stats.created = state.stats.created.saturating_add(1);
+                } else {
+                    state.stats.grows_granted = state.stats.grows_granted.saturating_add(1);
+                }
+                state.empty = match (created && desired == 0, from_empty) {
+                    (true, _) => state.empty.saturating_add(1),
+                    (false, true) => state.empty.saturating_sub(1),
+                    (false, false) => state.empty,
+                };
+                state.stats.peak = state.stats.peak.max(held);
+                Growth::Permitted
+            }
+            Err(error) => {
+                let action = self.policy.for_error(&error);
+                let state = self.growables(kind);
+                state.stats.refused = state.stats.refused.saturating_add(1);
+                self.refusals.record(Refusal {
+                    request,
+                    error,
+                    action,
+                });
+                match action {
+                    OnRefusal::Deny => Growth::Denied,
+                    OnRefusal::Trap => Growth::Trapped(error),
+                }
+            }
+        }
+    }
+
+    fn grow_failed(&mut self, kind: Kind) {
+        let Some(pending) = self.growables(kind).pending.take() else {
+            return; // a failure the limiter never permitted (the engine's own check)
+        };
+        let change = match (kind, pending.created) {
+            (Kind::Memory, true) => UsageChange::DestroyMemory(pending.amount),
+            (Kind::Memory, false) => UsageChange::ReleaseMemory(pending.amount),
+            (Kind::Table, true) => UsageChange::DestroyTable(pending.amount),
+            (Kind::Table, false) => UsageChange::ReleaseTableElements(pending.amount),
+        };
+        let refunded = self.apply(change);
+        if refunded.is_err() {
+            return; // nothing was released: the charge stays (and the ledger stays consistent)
+        }
+        let state = self.growables(kind);
+        state.stats.failed_after_permit = state.stats.failed_after_permit.saturating_add(1);
+        if pending.created {
+            state.stats.created = state.stats.created.saturating_sub(1);
+            if pending.amount == 0 {
+                state.empty = state.empty.saturating_sub(1);
+            }
+        } else {
+            state.stats.grows_granted = state.stats.grows_granted.saturating_sub(1);
+            if pending.from_empty {
+                state.empty = state.empty.saturating_add(1);
+            }
+        }
+    }
+
+    fn held(&self, kind: Kind) -> usize {
+        let usage = self.ledger.usage();
+        match kind {
+            Kind::Memory => usage.linear_memory(),
+            Kind::Table => usage.table_elements_used,
+        }
+    }
+
+    /// [`apply`](Self::apply), recording a refusal as a trap.
+    fn checked(&mut self, request: Request, change: UsageChange) -> Result<(), ResourceError> {
+        self.apply(change).inspect_err(|error| {
+            self.refusals.record(Refusal {
+                request,
+                error: *error,
+                action: OnRefusal::Trap,
+            });
+        })
+    }
+
+    /// Applies `change` to the ledger and the budget, both or neither.
+    fn apply(&mut self, change: UsageChange) -> Result<(), ResourceError> {
+        let planned = self.ledger.plan(change)?;
+        let effect = change.budget_effect();
+        if effect.charge {
+            self.budget.charge(effect.memory, effect.resources)?;
+        } else {
+            self.budget.release(effect.memory, effect.resources);
+        }
+        self.ledger.commit(planned);
+        Ok(())
+    }
+}
+
+impl<B: Deref<Target = SharedBudget>> Drop for StoreLimiter<B> {
+    fn drop(&mut self) {
+        let usage = self.ledger.usage();
+        self.budget.release(usage.memory_used, usage.resources);
+    }
+}
