@@ -1,5 +1,6 @@
 //! [`RefusalPolicy`]: what a refused growth does to the running program.
 
+use super::refusals::limit_index;
 use crate::error::ResourceError;
 use crate::limits::LimitKind;
 
@@ -98,13 +99,6 @@ impl Default for RefusalPolicy {
     fn default() -> Self {
         Self::deny()
     }
-}
-
-fn limit_index(kind: LimitKind) -> usize {
-    LimitKind::ALL
-        .iter()
-        .position(|k| *k == kind)
-        .unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use heapless::Vec;
 
 use super::policy::OnRefusal;
 use crate::error::ResourceError;
+use crate::limits::LimitKind;
 
 /// What was being asked for when a refusal happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,6 +51,10 @@ pub struct RefusalLog {
     kept: Vec<Refusal, { RefusalLog::CAPACITY }>,
     total: u64,
     last_trap: Option<Refusal>,
+    by_limit: [u64; LimitKind::COUNT],
+    time: u64,
+    budget: u64,
+    peak_demand: [u64; LimitKind::COUNT],
 }
 
 impl RefusalLog {
@@ -62,6 +67,25 @@ impl RefusalLog {
         if refusal.action == OnRefusal::Trap {
             self.last_trap = Some(refusal);
         }
+        match refusal.error {
+            ResourceError::LimitExceeded {
+                kind,
+                requested,
+                used,
+                ..
+            } => {
+                let index = limit_index(kind);
+                if let Some(count) = self.by_limit.get_mut(index) {
+                    *count = count.saturating_add(1);
+                }
+                if let Some(peak) = self.peak_demand.get_mut(index) {
+                    *peak = (*peak).max(used.saturating_add(requested));
+                }
+            }
+            ResourceError::ExecutionTimeExceeded { .. } => self.time = self.time.saturating_add(1),
+            ResourceError::BudgetExceeded { .. } => self.budget = self.budget.saturating_add(1),
+            _ => {}
+        }
         // Past the capacity only the count grows: that is the documented behaviour.
         let _ = self.kept.push(refusal);
     }
@@ -69,6 +93,30 @@ impl RefusalLog {
     /// The refusals kept, oldest first.
     pub fn kept(&self) -> &[Refusal] {
         &self.kept
+    }
+
+    /// Refusals by the component limit `kind`, kept or not.
+    pub fn by_limit(&self, kind: LimitKind) -> u64 {
+        self.by_limit.get(limit_index(kind)).copied().unwrap_or(0)
+    }
+
+    /// The largest `used + requested` among the refusals by `kind`: the demand the limit
+    /// would have had to meet (0 when it refused nothing).
+    pub fn peak_demand(&self, kind: LimitKind) -> u64 {
+        self.peak_demand
+            .get(limit_index(kind))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Refusals by `max_execution_time`.
+    pub const fn by_execution_time(&self) -> u64 {
+        self.time
+    }
+
+    /// Refusals by the runtime-wide budget.
+    pub const fn by_budget(&self) -> u64 {
+        self.budget
     }
 
     /// Every refusal, kept or not.
@@ -81,4 +129,12 @@ impl RefusalLog {
     pub const fn last_trap(&self) -> Option<&Refusal> {
         self.last_trap.as_ref()
     }
+}
+
+/// Position of `kind` in [`LimitKind::ALL`], for per-limit arrays.
+pub(crate) fn limit_index(kind: LimitKind) -> usize {
+    LimitKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(usize::MAX)
 }

@@ -1,6 +1,7 @@
 //! Sources for `wrt-component`: resource managers, component managers and the runtime.
 
 use wrt_component::backend::Backend;
+use wrt_component::engine::{SharedBudget, StoreLimiter};
 use wrt_component::runtime::{ComponentStore, RuntimeEntry};
 use wrt_component::{
     AllocationStats, ComponentResourceManager, LimitKind, ResourceCategory, ResourceEntry,
@@ -97,5 +98,27 @@ where
         for component in self.components() {
             component.report(report);
         }
+    }
+}
+
+/// A store governed by an engine: the ledger's use of every limit, with the refusals the
+/// store met per limit and the demand they would have needed; memory in use is the store's
+/// linear memory with the peak the limiter saw.
+impl<B: core::ops::Deref<Target = SharedBudget>> MetricsSource for StoreLimiter<B> {
+    fn report(&self, report: &mut Report<'_>) {
+        let refusals = self.refusals();
+        let mut figures = ComponentFigures::from(self.ledger());
+        for kind in LimitKind::ALL {
+            if let Some(Some(limit)) = figures.limits.get_mut(MeteredLimit::from(kind).index()) {
+                limit.refusals = refusals.by_limit(kind);
+                limit.peak_demand = (limit.refusals > 0).then(|| refusals.peak_demand(kind));
+            }
+        }
+        if let Some(Some(time)) = figures.limits.get_mut(MeteredLimit::ExecutionTime.index()) {
+            time.refusals = refusals.by_execution_time();
+        }
+        report.component(figures);
+        report.memory_in_use(self.usage().linear_memory());
+        report.memory_high_water(self.memory_stats().peak);
     }
 }

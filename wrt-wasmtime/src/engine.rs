@@ -1,0 +1,113 @@
+//! [`GovernedEngine`]: a wasmtime engine configured so that its stores can be governed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, Store};
+use wrt_component::engine::{RefusalPolicy, SharedBudget};
+use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
+
+use crate::governor::Governor;
+use crate::store::{Governed, install};
+use crate::ticker::EpochTicker;
+
+/// How the engine is set up for governing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineOptions {
+    /// Epoch interval: `max_execution_time` is enforced to within one tick.
+    pub tick: Duration,
+    /// Compile with fuel metering, so `max_fuel` can be enforced. Fuel costs every store of
+    /// the engine some speed, so it is off unless a limit needs it.
+    pub fuel: bool,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            tick: Duration::from_millis(10),
+            fuel: false,
+        }
+    }
+}
+
+/// A wasmtime [`Engine`] with epoch interruption (and, if asked, fuel) on, its epoch
+/// ticker, and the [`SharedBudget`] every store it makes draws from.
+#[derive(Debug)]
+pub struct GovernedEngine {
+    engine: Engine,
+    options: EngineOptions,
+    budget: Arc<SharedBudget>,
+    // Dropped last: the engine outlives its ticker thread's use of it.
+    _ticker: EpochTicker,
+}
+
+impl GovernedEngine {
+    /// An engine with wasmtime's default configuration and no runtime-wide budget.
+    pub fn new(options: EngineOptions) -> wasmtime::Result<Self> {
+        Self::with_config(
+            Config::new(),
+            options,
+            Arc::new(SharedBudget::new(RuntimeBudget::unlimited())),
+        )
+    }
+
+    /// An engine from the integrator's `config` (epoch interruption and fuel are set on it)
+    /// whose stores all draw from `budget`.
+    pub fn with_config(
+        mut config: Config,
+        options: EngineOptions,
+        budget: Arc<SharedBudget>,
+    ) -> wasmtime::Result<Self> {
+        config.epoch_interruption(true);
+        config.consume_fuel(options.fuel);
+        let engine = Engine::new(&config)?;
+        let ticker =
+            EpochTicker::start(engine.clone(), options.tick).map_err(wasmtime::Error::new)?;
+        Ok(Self {
+            engine,
+            options,
+            budget,
+            _ticker: ticker,
+        })
+    }
+
+    /// The wasmtime engine, for compiling modules and making linkers.
+    pub const fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The options it was made with.
+    pub const fn options(&self) -> &EngineOptions {
+        &self.options
+    }
+
+    /// The budget its stores share.
+    pub fn budget(&self) -> &Arc<SharedBudget> {
+        &self.budget
+    }
+
+    /// A governor for one component's store, drawing from this engine's budget, with the
+    /// default refusal policy (deny).
+    pub fn governor(&self, component: ComponentId, limits: ResourceLimits) -> Governor {
+        self.governor_with(component, limits, RefusalPolicy::default())
+    }
+
+    /// A governor with an explicit refusal policy.
+    pub fn governor_with(
+        &self,
+        component: ComponentId,
+        limits: ResourceLimits,
+        policy: RefusalPolicy,
+    ) -> Governor {
+        Governor::new(component, limits, policy, Arc::clone(&self.budget))
+    }
+
+    /// A store governed by `governor`, with `data` for the embedder: the limiter, the call
+    /// hook, the epoch deadline and (with fuel on) the fuel are all in place before the
+    /// store is handed out, so nothing depends on the embedder remembering them.
+    pub fn store<T: Send + 'static>(&self, governor: Governor, data: T) -> Store<Governed<T>> {
+        let mut store = Store::new(&self.engine, Governed { governor, data });
+        install(&mut store, self.options.fuel);
+        store
+    }
+}

@@ -1,0 +1,131 @@
+//! The admission gate: a binary is judged against the limits before it is compiled, so a
+//! refused one never gets near a store and no memory of it is ever allocated.
+
+use wasmtime::component::Component;
+use wasmtime::{Engine, Module};
+use wrt_component::ResourceLimits;
+use wrt_component::admission::{
+    AdmissionError, AdmissionReport, Policy, admit_with, read_requirements,
+};
+
+/// Why a binary did not pass the gate.
+#[derive(Debug)]
+pub enum GateError {
+    /// Admission refused it: the whole report, with every violated limit.
+    Refused(Box<AdmissionReport>),
+    /// The bytes are not a valid module or component.
+    Malformed(AdmissionError),
+    /// wasmtime could not compile it.
+    Compile(wasmtime::Error),
+}
+
+impl core::fmt::Display for GateError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Refused(report) => {
+                write!(f, "refused by admission:")?;
+                for violation in &report.violations {
+                    write!(f, " {violation:?};")?;
+                }
+                Ok(())
+            }
+            Self::Malformed(error) => write!(f, "not a valid module or component: {error}"),
+            Self::Compile(error) => write!(f, "wasmtime could not compile it: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for GateError {}
+
+/// Reads and judges `bytes`; the report when admitted.
+fn judge(
+    bytes: &[u8],
+    limits: &ResourceLimits,
+    policy: Policy,
+) -> Result<AdmissionReport, GateError> {
+    let requirements = read_requirements(bytes).map_err(GateError::Malformed)?;
+    let report = admit_with(&requirements, limits, policy);
+    if report.is_admitted() {
+        Ok(report)
+    } else {
+        Err(GateError::Refused(Box::new(report)))
+    }
+}
+
+/// A core module that admission accepted under a component's limits, compiled.
+#[derive(Debug, Clone)]
+pub struct AdmittedModule {
+    module: Module,
+    report: AdmissionReport,
+}
+
+impl AdmittedModule {
+    /// Judges `bytes` against `limits` (instantiation policy: refused only if instantiating
+    /// it would already break a limit) and compiles it when admitted.
+    pub fn new(engine: &Engine, bytes: &[u8], limits: &ResourceLimits) -> Result<Self, GateError> {
+        Self::with_policy(engine, bytes, limits, Policy::Instantiation)
+    }
+
+    /// The same under an explicit admission policy (`Policy::WorstCase` also refuses
+    /// growth that the declared maxima would allow past a limit).
+    pub fn with_policy(
+        engine: &Engine,
+        bytes: &[u8],
+        limits: &ResourceLimits,
+        policy: Policy,
+    ) -> Result<Self, GateError> {
+        let report = judge(bytes, limits, policy)?;
+        let module = Module::new(engine, bytes).map_err(GateError::Compile)?;
+        Ok(Self { module, report })
+    }
+
+    /// The compiled module.
+    pub const fn module(&self) -> &Module {
+        &self.module
+    }
+
+    /// What admission found.
+    pub const fn report(&self) -> &AdmissionReport {
+        &self.report
+    }
+}
+
+/// A component that admission accepted, compiled.
+#[derive(Clone)]
+pub struct AdmittedComponent {
+    component: Component,
+    report: AdmissionReport,
+}
+
+impl core::fmt::Debug for AdmittedComponent {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AdmittedComponent")
+            .field("report", &self.report)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AdmittedComponent {
+    /// Judges `bytes` against `limits` under `policy` and compiles the component when
+    /// admitted.
+    pub fn new(
+        engine: &Engine,
+        bytes: &[u8],
+        limits: &ResourceLimits,
+        policy: Policy,
+    ) -> Result<Self, GateError> {
+        let report = judge(bytes, limits, policy)?;
+        let component = Component::new(engine, bytes).map_err(GateError::Compile)?;
+        Ok(Self { component, report })
+    }
+
+    /// The compiled component.
+    pub const fn component(&self) -> &Component {
+        &self.component
+    }
+
+    /// What admission found.
+    pub const fn report(&self) -> &AdmissionReport {
+        &self.report
+    }
+}

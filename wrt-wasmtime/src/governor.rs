@@ -1,0 +1,193 @@
+//! [`Governor`]: one store's wrt limiter as wasmtime sees it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::ResourceLimiter;
+use wrt_component::engine::{Growth, RefusalPolicy, SharedBudget, StoreLimiter};
+use wrt_component::{ComponentId, ResourceError, ResourceLimits};
+use wrt_foundation::clock::StdClock;
+use wrt_foundation::{Clock, Timestamp};
+use wrt_metrics::{MetricsSource, Report};
+
+use crate::trap::LimitTrap;
+
+/// The engine-neutral [`StoreLimiter`] of one store, with the clock and fuel bookkeeping that
+/// wasmtime's hooks need. It lives in the store's data ([`Governed`](crate::Governed)), so
+/// dropping the store drops it and returns its charges to the shared budget.
+pub struct Governor {
+    limiter: StoreLimiter<Arc<SharedBudget>>,
+    clock: Box<dyn Clock + Send + Sync>,
+    running_since: Option<Timestamp>,
+    wasm_depth: u32,
+    fuel_given: u64,
+}
+
+impl core::fmt::Debug for Governor {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Governor")
+            .field("limiter", &self.limiter)
+            .field("running_since", &self.running_since)
+            .field("wasm_depth", &self.wasm_depth)
+            .field("fuel_given", &self.fuel_given)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Governor {
+    /// A governor for `component` under `limits`, drawing from `budget`, timed by the
+    /// system's monotonic clock.
+    pub fn new(
+        component: ComponentId,
+        limits: ResourceLimits,
+        policy: RefusalPolicy,
+        budget: Arc<SharedBudget>,
+    ) -> Self {
+        Self::with_clock(component, limits, policy, budget, Box::new(StdClock::new()))
+    }
+
+    /// The same with another [`Clock`] (a tick counter on a device, a manual clock in tests).
+    pub fn with_clock(
+        component: ComponentId,
+        limits: ResourceLimits,
+        policy: RefusalPolicy,
+        budget: Arc<SharedBudget>,
+        clock: Box<dyn Clock + Send + Sync>,
+    ) -> Self {
+        Self {
+            limiter: StoreLimiter::new(component, limits, policy, budget),
+            clock,
+            running_since: None,
+            wasm_depth: 0,
+            fuel_given: 0,
+        }
+    }
+
+    /// The limiter: usage, growth figures, refusals.
+    pub const fn limiter(&self) -> &StoreLimiter<Arc<SharedBudget>> {
+        &self.limiter
+    }
+
+    /// The limiter, for an adapter's own bookkeeping (instances, host resources).
+    pub fn limiter_mut(&mut self) -> &mut StoreLimiter<Arc<SharedBudget>> {
+        &mut self.limiter
+    }
+
+    /// The host enters Wasm: one function entry; the clock starts at the outermost entry.
+    pub(crate) fn entering_wasm(&mut self) -> Result<(), ResourceError> {
+        self.limiter.wasm_entering()?;
+        if self.wasm_depth == 0 {
+            self.running_since = Some(self.clock.now());
+        }
+        self.wasm_depth = self.wasm_depth.saturating_add(1);
+        Ok(())
+    }
+
+    /// Wasm returns to the host: at the outermost return, the time since the last charge is
+    /// charged and the fuel burnt is booked.
+    pub(crate) fn returning_from_wasm(
+        &mut self,
+        fuel_left: Option<u64>,
+    ) -> Result<(), ResourceError> {
+        self.wasm_depth = self.wasm_depth.saturating_sub(1);
+        if self.wasm_depth > 0 {
+            return Ok(());
+        }
+        let time = self.charge_elapsed();
+        self.running_since = None;
+        let fuel = fuel_left.map_or(Ok(()), |left| self.book_fuel(left));
+        time.and(fuel)
+    }
+
+    /// An epoch tick passed while Wasm runs: charge the time since the last charge.
+    pub(crate) fn epoch_tick(&mut self) -> Result<(), ResourceError> {
+        self.charge_elapsed()
+    }
+
+    /// Fuel handed to the store; the next [`book_fuel`](Self::book_fuel) counts from it.
+    pub(crate) fn fuel_given(&mut self, fuel: u64) {
+        self.fuel_given = fuel;
+    }
+
+    /// Books what was burnt since the fuel was handed over. A store left with no fuel ran
+    /// out: that is recorded as a refusal of one more unit, the least it needed.
+    fn book_fuel(&mut self, left: u64) -> Result<(), ResourceError> {
+        let burnt = self.fuel_given.saturating_sub(left);
+        self.fuel_given = left;
+        self.limiter.charge_fuel(burnt)?;
+        if left == 0 && self.limiter.limits().max_fuel != u64::MAX {
+            return self.limiter.charge_fuel(1);
+        }
+        Ok(())
+    }
+
+    fn charge_elapsed(&mut self) -> Result<(), ResourceError> {
+        let Some(since) = self.running_since else {
+            return Ok(());
+        };
+        let now = self.clock.now();
+        self.running_since = Some(now);
+        let spent: Duration = now.saturating_duration_since(since);
+        self.limiter.charge_time(spent)
+    }
+}
+
+fn answer(growth: Growth) -> wasmtime::Result<bool> {
+    match growth {
+        Growth::Permitted => Ok(true),
+        Growth::Denied => Ok(false),
+        Growth::Trapped(refusal) => Err(LimitTrap::error(refusal)),
+    }
+}
+
+/// wasmtime asks before every memory and table creation and growth.
+impl ResourceLimiter for Governor {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        answer(self.limiter.memory_growing(current, desired, maximum))
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        log::debug!("memory growth failed after it was permitted: {error}");
+        self.limiter.memory_grow_failed();
+        Ok(())
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        answer(self.limiter.table_growing(current, desired, maximum))
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        log::debug!("table growth failed after it was permitted: {error}");
+        self.limiter.table_grow_failed();
+        Ok(())
+    }
+
+    fn instances(&self) -> usize {
+        self.limiter.limits().max_instances
+    }
+
+    fn tables(&self) -> usize {
+        self.limiter.limits().max_tables
+    }
+
+    fn memories(&self) -> usize {
+        self.limiter.limits().max_memories
+    }
+}
+
+/// The store's live usage, as the limiter keeps it.
+impl MetricsSource for Governor {
+    fn report(&self, report: &mut Report<'_>) {
+        self.limiter.report(report);
+    }
+}

@@ -1,0 +1,358 @@
+//! One WAT fixture per limit, run in wasmtime under a governed store.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use wasmtime::{Linker, Store};
+use wrt_component::engine::{OnRefusal, RefusalPolicy, Request};
+use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
+use wrt_wasmtime::{
+    AdmittedModule, EngineOptions, GateError, Governed, GovernedEngine, instantiate, limit_refusal,
+};
+
+const PAGE: usize = 65_536;
+const C: ComponentId = ComponentId(42);
+
+/// Grows its memory one page at a time until memory.grow says -1; returns the grows.
+const GROW_MEMORY: &str = r#"(module
+  (memory (export "memory") 2)
+  (func (export "run") (result i32) (local $n i32)
+    (block $done (loop $again
+      (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $again)))
+    (local.get $n)))"#;
+
+/// The same for a table.
+const GROW_TABLE: &str = r#"(module
+  (table (export "table") 3 funcref)
+  (func (export "run") (result i32) (local $n i32)
+    (block $done (loop $again
+      (br_if $done (i32.eq (table.grow (ref.null func) (i32.const 1)) (i32.const -1)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $again)))
+    (local.get $n)))"#;
+
+/// Calls the host forever.
+const CALL_HOST: &str = r#"(module
+  (import "host" "tick" (func $tick))
+  (func (export "run") (loop $again (call $tick) (br $again))))"#;
+
+/// Never returns.
+const SPIN: &str = r#"(module (func (export "run") (loop $again (br $again))))"#;
+
+fn module(engine: &GovernedEngine, wat: &str, limits: &ResourceLimits) -> AdmittedModule {
+    AdmittedModule::new(engine.engine(), &wat::parse_str(wat).unwrap(), limits).unwrap()
+}
+
+fn store(
+    engine: &GovernedEngine,
+    limits: ResourceLimits,
+    policy: RefusalPolicy,
+) -> Store<Governed<()>> {
+    engine.store(engine.governor_with(C, limits, policy), ())
+}
+
+fn run_i32(
+    engine: &GovernedEngine,
+    wat: &str,
+    limits: ResourceLimits,
+    policy: RefusalPolicy,
+) -> (Store<Governed<()>>, wasmtime::Result<i32>) {
+    let module = module(engine, wat, &limits);
+    let mut store = store(engine, limits, policy);
+    let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
+    let run = instance
+        .get_typed_func::<(), i32>(&mut store, "run")
+        .unwrap();
+    let result = run.call(&mut store, ());
+    (store, result)
+}
+
+#[test]
+fn memory_grows_page_by_page_until_the_limit_then_denies() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let limit = 7 * PAGE + 1000;
+    let limits = ResourceLimits {
+        max_memory: limit,
+        ..ResourceLimits::default()
+    };
+    let (store, result) = run_i32(&engine, GROW_MEMORY, limits, RefusalPolicy::deny());
+    let expected = (limit - 2 * PAGE) / PAGE;
+    assert_eq!(result.unwrap() as usize, expected);
+    let governor = &store.data().governor;
+    assert_eq!(
+        governor.limiter().memory_stats().grows_granted as usize,
+        expected
+    );
+    assert_eq!(governor.limiter().usage().memory_used, 7 * PAGE);
+    let refusal = governor.limiter().refusals().kept()[0];
+    assert_eq!(refusal.request, Request::GrowMemory);
+    assert_eq!(refusal.action, OnRefusal::Deny);
+    assert_eq!(
+        refusal.error,
+        ResourceError::LimitExceeded {
+            component: C,
+            kind: LimitKind::Memory,
+            requested: PAGE as u64,
+            used: (7 * PAGE) as u64,
+            limit: limit as u64
+        }
+    );
+}
+
+#[test]
+fn memory_growth_past_the_limit_traps_when_the_policy_says_so() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let limit = 5 * PAGE;
+    let limits = ResourceLimits {
+        max_memory: limit,
+        ..ResourceLimits::default()
+    };
+    let policy = RefusalPolicy::deny().with(LimitKind::Memory, OnRefusal::Trap);
+    let (store, result) = run_i32(&engine, GROW_MEMORY, limits, policy);
+    let error = result.unwrap_err();
+    assert!(matches!(
+        limit_refusal(&error),
+        Some(ResourceError::LimitExceeded {
+            kind: LimitKind::Memory,
+            ..
+        })
+    ));
+    assert_eq!(
+        store.data().governor.limiter().memory_stats().grows_granted,
+        3
+    );
+}
+
+#[test]
+fn tables_grow_element_by_element_until_the_limit() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let limits = ResourceLimits {
+        max_table_size: 10,
+        ..ResourceLimits::default()
+    };
+    let (store, result) = run_i32(&engine, GROW_TABLE, limits, RefusalPolicy::deny());
+    assert_eq!(result.unwrap(), 7);
+    assert_eq!(
+        store.data().governor.limiter().usage().table_elements_used,
+        10
+    );
+    let policy = RefusalPolicy::deny().with(LimitKind::TableElements, OnRefusal::Trap);
+    let (store, result) = run_i32(&engine, GROW_TABLE, limits, policy);
+    assert!(matches!(
+        limit_refusal(&result.unwrap_err()),
+        Some(ResourceError::LimitExceeded {
+            kind: LimitKind::TableElements,
+            used: 10,
+            ..
+        })
+    ));
+    assert_eq!(
+        store.data().governor.limiter().table_stats().grows_granted,
+        7
+    );
+}
+
+#[test]
+fn a_host_call_loop_stops_after_exactly_max_host_calls() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let limits = ResourceLimits {
+        max_host_calls: 7,
+        ..ResourceLimits::default()
+    };
+    let module = module(&engine, CALL_HOST, &limits);
+    let mut store = store(&engine, limits, RefusalPolicy::deny());
+    let calls = Arc::new(AtomicU64::new(0));
+    let mut linker = Linker::new(engine.engine());
+    let seen = Arc::clone(&calls);
+    linker
+        .func_wrap("host", "tick", move || {
+            seen.fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+    let instance = instantiate(&mut store, &linker, &module).unwrap();
+    let run = instance
+        .get_typed_func::<(), ()>(&mut store, "run")
+        .unwrap();
+    let error = run.call(&mut store, ()).unwrap_err();
+    assert_eq!(calls.load(Ordering::Relaxed), 7);
+    assert!(matches!(
+        limit_refusal(&error),
+        Some(ResourceError::LimitExceeded {
+            kind: LimitKind::HostCalls,
+            used: 7,
+            limit: 7,
+            ..
+        })
+    ));
+    assert_eq!(store.data().governor.limiter().usage().host_calls_made, 7);
+}
+
+#[test]
+fn wasm_entries_count_against_max_function_calls() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let limits = ResourceLimits {
+        max_function_calls: 2,
+        ..ResourceLimits::default()
+    };
+    let wat = r#"(module (func (export "run") (result i32) (i32.const 5)))"#;
+    let module = module(&engine, wat, &limits);
+    let mut store = store(&engine, limits, RefusalPolicy::deny());
+    let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
+    let run = instance
+        .get_typed_func::<(), i32>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), 5);
+    assert_eq!(run.call(&mut store, ()).unwrap(), 5);
+    let error = run.call(&mut store, ()).unwrap_err();
+    assert!(matches!(
+        limit_refusal(&error),
+        Some(ResourceError::LimitExceeded {
+            kind: LimitKind::FunctionCalls,
+            used: 2,
+            limit: 2,
+            ..
+        })
+    ));
+    assert_eq!(
+        store.data().governor.limiter().usage().function_calls_made,
+        2
+    );
+}
+
+#[test]
+fn an_endless_loop_is_stopped_by_max_execution_time_within_one_tick() {
+    let tick = Duration::from_millis(10);
+    let engine = GovernedEngine::new(EngineOptions { tick, fuel: false }).unwrap();
+    let deadline = Duration::from_millis(100);
+    let limits = ResourceLimits {
+        max_execution_time: Some(deadline),
+        ..ResourceLimits::default()
+    };
+    let module = module(&engine, SPIN, &limits);
+    let mut store = store(&engine, limits, RefusalPolicy::deny());
+    let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
+    let run = instance
+        .get_typed_func::<(), ()>(&mut store, "run")
+        .unwrap();
+    let started = Instant::now();
+    let error = run.call(&mut store, ()).unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            limit_refusal(&error),
+            Some(ResourceError::ExecutionTimeExceeded { .. })
+        ),
+        "{error:?}"
+    );
+    assert!(
+        elapsed >= deadline,
+        "stopped after {elapsed:?}, before the deadline"
+    );
+    // One tick late at most; the sleep of the ticker thread itself may overshoot on a busy
+    // 2-core machine, so allow one more tick of scheduling slack.
+    assert!(elapsed <= deadline + 2 * tick, "stopped after {elapsed:?}");
+    assert_eq!(
+        store.data().governor.limiter().usage().execution_time,
+        deadline
+    );
+}
+
+#[test]
+fn an_endless_loop_is_stopped_by_max_fuel_deterministically() {
+    let engine = GovernedEngine::new(EngineOptions {
+        fuel: true,
+        ..EngineOptions::default()
+    })
+    .unwrap();
+    let limits = ResourceLimits {
+        max_fuel: 10_000,
+        ..ResourceLimits::default()
+    };
+    let mut consumed = Vec::new();
+    for _ in 0..2 {
+        let module = module(&engine, SPIN, &limits);
+        let mut store = store(&engine, limits, RefusalPolicy::deny());
+        let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
+        let run = instance
+            .get_typed_func::<(), ()>(&mut store, "run")
+            .unwrap();
+        let error = run.call(&mut store, ()).unwrap_err();
+        // wasmtime trapped with OutOfFuel; on the way out the governor booked the fuel and
+        // replaced the trap with the refusal that names the limit.
+        assert!(
+            matches!(
+                limit_refusal(&error),
+                Some(ResourceError::LimitExceeded {
+                    kind: LimitKind::Fuel,
+                    ..
+                })
+            ),
+            "{error:?}"
+        );
+        let limiter = store.data().governor.limiter();
+        consumed.push(limiter.usage().fuel_consumed);
+        let refusal = limiter.refusals().last_trap().unwrap();
+        assert_eq!(refusal.request, Request::Fuel);
+        assert_eq!(
+            refusal.error,
+            ResourceError::LimitExceeded {
+                component: C,
+                kind: LimitKind::Fuel,
+                requested: 1,
+                used: 10_000,
+                limit: 10_000
+            }
+        );
+    }
+    assert_eq!(consumed, [10_000, 10_000]);
+}
+
+#[test]
+fn the_gate_refuses_an_oversized_module_before_instantiation_with_its_report() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let limits = ResourceLimits {
+        max_memory: 4 * PAGE,
+        ..ResourceLimits::default()
+    };
+    let wasm = wat::parse_str("(module (memory 100))").unwrap();
+    let before = engine.budget().usage();
+    let Err(GateError::Refused(report)) = AdmittedModule::new(engine.engine(), &wasm, &limits)
+    else {
+        panic!("admitted a module that needs 100 pages under a 4-page limit");
+    };
+    assert_eq!(report.violations.len(), 1);
+    assert_eq!(
+        report.violations[0].budget,
+        wrt_component::admission::Budget::Counted(LimitKind::Memory)
+    );
+    assert_eq!(engine.budget().usage(), before);
+}
+
+#[test]
+fn instantiation_counts_memories_and_tables_against_their_limits() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let limits = ResourceLimits {
+        max_instances: 1,
+        ..ResourceLimits::default()
+    };
+    let module = module(&engine, GROW_MEMORY, &limits);
+    let mut store = store(&engine, limits, RefusalPolicy::deny());
+    let linker = Linker::new(engine.engine());
+    instantiate(&mut store, &linker, &module).unwrap();
+    let error = instantiate(&mut store, &linker, &module).unwrap_err();
+    assert!(matches!(
+        limit_refusal(&error),
+        Some(ResourceError::LimitExceeded {
+            kind: LimitKind::Instances,
+            ..
+        })
+    ));
+    let usage = store.data().governor.limiter().usage();
+    assert_eq!(
+        (usage.instances, usage.memories, usage.memory_used),
+        (1, 1, 2 * PAGE)
+    );
+}
