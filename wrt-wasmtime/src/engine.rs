@@ -8,7 +8,7 @@ use wrt_component::engine::{RefusalPolicy, SharedBudget};
 use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
 
 use crate::governor::Governor;
-use crate::store::{Governed, install};
+use crate::store::{Governed, HasGovernor, install};
 use crate::ticker::EpochTicker;
 
 /// How the engine is set up for governing.
@@ -106,7 +106,12 @@ impl GovernedEngine {
     /// hook, the epoch deadline and (with fuel on) the fuel are all in place before the
     /// store is handed out, so nothing depends on the embedder remembering them.
     pub fn store<T: Send + 'static>(&self, governor: Governor, data: T) -> Store<Governed<T>> {
-        let mut store = Store::new(&self.engine, Governed { governor, data });
+        self.store_with(Governed { governor, data })
+    }
+
+    /// A governed store over the embedder's own data type, which holds the [`Governor`].
+    pub fn store_with<T: HasGovernor + Send + 'static>(&self, data: T) -> Store<T> {
+        let mut store = Store::new(&self.engine, data);
         install(&mut store, self.options.fuel);
         store
     }

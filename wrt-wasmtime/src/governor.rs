@@ -21,6 +21,9 @@ pub struct Governor {
     running_since: Option<Timestamp>,
     wasm_depth: u32,
     fuel_given: u64,
+    /// Between a host-call hook and its return: a growth or epoch callback in this window
+    /// shows the crossing was one of wasmtime's libcalls, not an import.
+    in_host_crossing: bool,
 }
 
 impl core::fmt::Debug for Governor {
@@ -60,6 +63,7 @@ impl Governor {
             running_since: None,
             wasm_depth: 0,
             fuel_given: 0,
+            in_host_crossing: false,
         }
     }
 
@@ -101,7 +105,28 @@ impl Governor {
 
     /// An epoch tick passed while Wasm runs: charge the time since the last charge.
     pub(crate) fn epoch_tick(&mut self) -> Result<(), ResourceError> {
+        self.engine_crossing();
         self.charge_elapsed()
+    }
+
+    /// Wasm leaves for the host: counted as a host call until the crossing shows itself to
+    /// be one of the engine's own libcalls.
+    pub(crate) fn calling_host(&mut self) -> Result<(), ResourceError> {
+        self.limiter.host_calling()?;
+        self.in_host_crossing = true;
+        Ok(())
+    }
+
+    /// The host returns to Wasm.
+    pub(crate) fn returning_from_host(&mut self) {
+        self.in_host_crossing = false;
+    }
+
+    fn engine_crossing(&mut self) {
+        if self.in_host_crossing {
+            self.in_host_crossing = false;
+            self.limiter.engine_call();
+        }
     }
 
     /// Fuel handed to the store; the next [`book_fuel`](Self::book_fuel) counts from it.
@@ -148,6 +173,7 @@ impl ResourceLimiter for Governor {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
+        self.engine_crossing();
         answer(self.limiter.memory_growing(current, desired, maximum))
     }
 
@@ -163,6 +189,7 @@ impl ResourceLimiter for Governor {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
+        self.engine_crossing();
         answer(self.limiter.table_growing(current, desired, maximum))
     }
 

@@ -31,7 +31,8 @@
 //! assert_eq!(store.data().governor.limiter().refusals().total(), 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![forbid(unsafe_code)]
+// `unsafe` is denied everywhere but in `platform_memory`, whose wasmtime traits are unsafe.
+#![deny(unsafe_code)]
 #![cfg_attr(
     not(test),
     deny(
@@ -49,6 +50,9 @@
 mod engine;
 mod gate;
 mod governor;
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+mod platform_memory;
 mod store;
 mod ticker;
 mod trap;
@@ -56,6 +60,8 @@ mod trap;
 pub use engine::{EngineOptions, GovernedEngine};
 pub use gate::{AdmittedComponent, AdmittedModule, GateError};
 pub use governor::Governor;
-pub use store::{Governed, instantiate, instantiating};
+#[cfg(target_os = "linux")]
+pub use platform_memory::{DEFAULT_RESERVATION, PlatformMemoryCreator, PlatformMemoryError};
+pub use store::{Governed, HasGovernor, instantiate, instantiating};
 pub use ticker::EpochTicker;
 pub use trap::{LimitTrap, limit_refusal};

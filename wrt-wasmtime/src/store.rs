@@ -6,8 +6,14 @@ use crate::gate::AdmittedModule;
 use crate::governor::Governor;
 use crate::trap::LimitTrap;
 
-/// What a governed store holds: the [`Governor`] and the embedder's own data (a WASI
-/// context, host state).
+/// Store data that holds a [`Governor`]: implement it on your own store data type (next to
+/// a WASI context, host state), or use [`Governed`].
+pub trait HasGovernor {
+    /// The store's governor.
+    fn governor(&mut self) -> &mut Governor;
+}
+
+/// The simplest governed store data: the [`Governor`] and the embedder's own data.
 #[derive(Debug)]
 pub struct Governed<T> {
     /// The store's limiter.
@@ -16,41 +22,50 @@ pub struct Governed<T> {
     pub data: T,
 }
 
+impl<T> HasGovernor for Governed<T> {
+    fn governor(&mut self) -> &mut Governor {
+        &mut self.governor
+    }
+}
+
 /// Installs the limiter, the call hook and the epoch deadline, and hands out the fuel.
-pub(crate) fn install<T: Send + 'static>(store: &mut Store<Governed<T>>, fuel: bool) {
-    store.limiter(|state| &mut state.governor);
+pub(crate) fn install<T: HasGovernor + Send + 'static>(store: &mut Store<T>, fuel: bool) {
+    store.limiter(|state| state.governor());
     store.call_hook(call_hook);
     store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(|mut context: StoreContextMut<'_, Governed<T>>| {
+    store.epoch_deadline_callback(|mut context: StoreContextMut<'_, T>| {
         context
             .data_mut()
-            .governor
+            .governor()
             .epoch_tick()
             .map(|()| UpdateDeadline::Continue(1))
             .map_err(LimitTrap::error)
     });
     if fuel {
-        let wanted = store.data().governor.limiter().fuel_left();
+        let wanted = store.data_mut().governor().limiter().fuel_left();
         // `set_fuel` only fails when fuel is off, and it is on here; what the store really
         // holds (wasmtime caps it internally) is what later bookings count from.
         let _ = store.set_fuel(wanted);
         let given = store.get_fuel().unwrap_or(0);
-        store.data_mut().governor.fuel_given(given);
+        store.data_mut().governor().fuel_given(given);
     }
 }
 
-fn call_hook<T>(
-    mut context: StoreContextMut<'_, Governed<T>>,
+fn call_hook<T: HasGovernor>(
+    mut context: StoreContextMut<'_, T>,
     hook: CallHook,
 ) -> wasmtime::Result<()> {
     let outcome = match hook {
-        CallHook::CallingWasm => context.data_mut().governor.entering_wasm(),
+        CallHook::CallingWasm => context.data_mut().governor().entering_wasm(),
         CallHook::ReturningFromWasm => {
             let fuel_left = context.get_fuel().ok();
-            context.data_mut().governor.returning_from_wasm(fuel_left)
+            context.data_mut().governor().returning_from_wasm(fuel_left)
         }
-        CallHook::CallingHost => context.data_mut().governor.limiter_mut().host_calling(),
-        CallHook::ReturningFromHost => Ok(()),
+        CallHook::CallingHost => context.data_mut().governor().calling_host(),
+        CallHook::ReturningFromHost => {
+            context.data_mut().governor().returning_from_host();
+            Ok(())
+        }
     };
     outcome.map_err(LimitTrap::error)
 }
@@ -59,34 +74,34 @@ fn call_hook<T>(
 /// `max_instances` first, and tells the limiter that growths from zero are creations while
 /// it runs. Use it for components and linkers of any kind (WASI command components);
 /// [`instantiate`] is the shorthand for core modules.
-pub fn instantiating<T, R>(
-    store: &mut Store<Governed<T>>,
-    instantiate: impl FnOnce(&mut Store<Governed<T>>) -> wasmtime::Result<R>,
+pub fn instantiating<T: HasGovernor, R>(
+    store: &mut Store<T>,
+    instantiate: impl FnOnce(&mut Store<T>) -> wasmtime::Result<R>,
 ) -> wasmtime::Result<R> {
     store
         .data_mut()
-        .governor
+        .governor()
         .limiter_mut()
         .instance_creating()
         .map_err(LimitTrap::error)?;
     store
         .data_mut()
-        .governor
+        .governor()
         .limiter_mut()
         .set_instantiating(true);
     let result = instantiate(store);
     store
         .data_mut()
-        .governor
+        .governor()
         .limiter_mut()
         .set_instantiating(false);
     result
 }
 
 /// Instantiates an admitted core module in a governed store.
-pub fn instantiate<T>(
-    store: &mut Store<Governed<T>>,
-    linker: &Linker<Governed<T>>,
+pub fn instantiate<T: HasGovernor>(
+    store: &mut Store<T>,
+    linker: &Linker<T>,
     module: &AdmittedModule,
 ) -> wasmtime::Result<Instance> {
     instantiating(store, |store| {

@@ -181,6 +181,14 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         self.checked(Request::HostCall, UsageChange::HostCall)
     }
 
+    /// The host call counted last was the engine's own crossing (wasmtime reports its
+    /// `memory.grow`, `table.grow` and epoch libcalls through the same hook as imports):
+    /// it is taken back, so `max_host_calls` counts the program's imports only.
+    pub fn engine_call(&mut self) {
+        // Refused only when no host call is counted, and then there is nothing to take back.
+        let _ = self.ledger.apply(UsageChange::EngineCall);
+    }
+
     /// Charges execution time; a refusal traps. When the charge does not fit, what still
     /// fits is charged, so the usage shows the whole limit spent.
     pub fn charge_time(&mut self, spent: Duration) -> Result<(), ResourceError> {

@@ -125,6 +125,15 @@ pub enum LinuxError {
         /// The region's protection.
         protection: MemoryProtection,
     },
+    /// A reservation cannot make this many bytes accessible: it would reach past the
+    /// reserved address range (which never moves, so it cannot be enlarged).
+    #[error("{requested} accessible bytes asked of a reservation of {reserved} bytes")]
+    BeyondReservation {
+        /// Accessible bytes asked for.
+        requested: usize,
+        /// Bytes the reservation holds (rounded up to its page granule).
+        reserved: usize,
+    },
     /// The access reaches past the end of the region.
     #[error("{len} bytes at offset {offset} are outside a region of {size} bytes")]
     OutOfBounds {

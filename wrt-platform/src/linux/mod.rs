@@ -9,6 +9,7 @@
 pub mod cgroup;
 mod error;
 mod region;
+mod reserved;
 #[allow(unsafe_code)]
 mod sys;
 pub mod sysinfo;
@@ -20,8 +21,10 @@ use crate::provider::{
 use cgroup::CgroupMemory;
 pub use error::{LinuxError, Syscall, errno_to_error};
 pub use region::{HugePageFallback, LinuxRegion, NumaPlacement, PageKind, ReadWriteRegion};
-use sys::{GuardedMapping, Layout};
+pub use reserved::{ReservationRequest, ReservedRegion};
+use sys::{GuardedMapping, Layout, ReservedMapping};
 use sysinfo::SystemPaths;
+use wrt_foundation::MemoryProtection;
 
 /// What the Linux provider should try for each region.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -129,17 +132,24 @@ impl LinuxResourceProvider {
         }
     }
 
+    /// The hugetlb page size regions would try: the configured one, else the system
+    /// default; `None` when neither is known (or it is not a power of two).
+    pub fn hugetlb_page_size(&self) -> Option<usize> {
+        self.config
+            .hugetlb_page_size
+            .or_else(|| self.config.paths.default_huge_page_size())
+            .filter(|s| s.is_power_of_two())
+    }
+
     /// Tries hugetlb pages; `Err` carries the fallback reason.
     fn map_hugetlb(
         &self,
         request: &RegionRequest,
+        tail_guard: usize,
     ) -> Result<(GuardedMapping, usize), HugePageFallback> {
         let paths = &self.config.paths;
         let size = self
-            .config
-            .hugetlb_page_size
-            .or_else(|| paths.default_huge_page_size())
-            .filter(|s| s.is_power_of_two())
+            .hugetlb_page_size()
             .ok_or(HugePageFallback::NoHugeTlbPool)?;
         let refused = |errno: i32| {
             let free_pages = paths
@@ -154,6 +164,7 @@ impl LinuxResourceProvider {
             }
         };
         let layout = Layout::new(self.page_size, size, request.align, request.size)
+            .and_then(|l| l.with_tail_guard(tail_guard))
             .ok_or_else(|| refused(libc::EINVAL))?;
         GuardedMapping::new(&layout, request.protection, Some(size))
             .map(|m| (m, size))
@@ -171,17 +182,113 @@ impl LinuxResourceProvider {
                 align: request.align,
             });
         }
+        let mapped = self.map_span(request, 0, None, self.config.use_hugetlb)?;
+        Ok(LinuxRegion {
+            mapping: mapped.mapping,
+            size: request.size,
+            page_kind: mapped.page_kind,
+            fallback: mapped.fallback,
+            numa: mapped.numa,
+        })
+    }
+
+    /// Reserves an address range that never moves, with its first bytes read-write and the
+    /// rest `PROT_NONE` until [`ReservedRegion::grow_accessible`] makes more of it
+    /// accessible with `mprotect`; a guard page before it and
+    /// [`guard_after`](ReservationRequest::guard_after) bytes plus a guard page after it
+    /// stay inaccessible. Pages are chosen as for [`allocate_region`](Self::allocate_region)
+    /// (hugetlb only when the request also allows it; it then backs the whole reservation,
+    /// so the pool must hold it all). The cgroup check charges the initially accessible
+    /// bytes (a reservation costs address space only); later growth is charged by the
+    /// kernel when first touched and not checked beforehand. A refusal leaves nothing
+    /// mapped.
+    ///
+    /// ```
+    /// use wrt_platform::linux::{LinuxResourceProvider, ReservationRequest};
+    ///
+    /// let provider = LinuxResourceProvider::default();
+    /// let mut region = provider.reserve_region(&ReservationRequest::new(1 << 20, 1))?;
+    /// let (base, page) = (region.addr(), region.granule());
+    /// region.bytes_mut().fill(1);
+    /// region.grow_accessible(3 * page)?;
+    /// assert_eq!((region.addr(), region.bytes().len()), (base, 3 * page));
+    /// assert!(region.grow_accessible(2 << 20).is_err()); // past the reservation
+    /// # Ok::<(), wrt_platform::linux::LinuxError>(())
+    /// ```
+    pub fn reserve_region(
+        &self,
+        request: &ReservationRequest,
+    ) -> Result<ReservedRegion, LinuxError> {
+        if request.reserve == 0 {
+            return Err(LinuxError::ZeroSize);
+        }
+        if !is_valid_align(request.align) {
+            return Err(LinuxError::BadAlignment {
+                align: request.align,
+            });
+        }
+        if request.accessible > request.reserve {
+            return Err(LinuxError::BeyondReservation {
+                requested: request.accessible,
+                reserved: request.reserve,
+            });
+        }
+        let span = RegionRequest::new(request.reserve)
+            .with_align(request.align)
+            .with_protection(MemoryProtection::NONE);
+        let charge = request
+            .accessible
+            .checked_next_multiple_of(self.page_size)
+            .ok_or(LinuxError::SizeTooLarge {
+                requested: request.accessible,
+            })?;
+        let hugetlb = self.config.use_hugetlb && request.hugetlb;
+        let mapped = self.map_span(&span, request.guard_after, Some(charge), hugetlb)?;
+        let granule = match mapped.page_kind {
+            PageKind::HugeTlb { size } => size,
+            PageKind::Normal | PageKind::TransparentHuge { .. } => self.page_size,
+        };
+        let len = mapped.mapping.body_len();
+        let mut mapping = ReservedMapping::new(mapped.mapping, granule).map_err(|_| {
+            LinuxError::InvalidArgument {
+                call: Syscall::Mprotect,
+                len,
+                errno: libc::EINVAL,
+            }
+        })?;
+        mapping
+            .grow_read_write(request.accessible)
+            .map_err(|e| LinuxError::from_sys(e, request.accessible))?;
+        Ok(ReservedRegion {
+            mapping,
+            page_kind: mapped.page_kind,
+            fallback: mapped.fallback,
+            numa: mapped.numa,
+        })
+    }
+
+    /// Checks the cgroup (charging `charge`, or the whole body when `None`), maps
+    /// `request.size` bytes (trying hugetlb pages when `hugetlb`) followed by
+    /// `tail_guard` more inaccessible bytes, and binds it to the NUMA node.
+    fn map_span(
+        &self,
+        request: &RegionRequest,
+        tail_guard: usize,
+        charge: Option<usize>,
+        hugetlb: bool,
+    ) -> Result<Mapped, LinuxError> {
         let too_large = LinuxError::SizeTooLarge {
             requested: request.size,
         };
         let base_layout = Layout::new(self.page_size, self.page_size, request.align, request.size)
+            .and_then(|l| l.with_tail_guard(tail_guard))
             .ok_or(too_large)?;
-        self.check_cgroup(base_layout.body_len)?;
+        self.check_cgroup(charge.unwrap_or(base_layout.body_len))?;
         let numa = self.numa_placement()?;
 
         let mut fallback = None;
-        let hugetlb = if self.config.use_hugetlb {
-            match self.map_hugetlb(request) {
+        let hugetlb = if hugetlb {
+            match self.map_hugetlb(request, tail_guard) {
                 Ok(mapped) => Some(mapped),
                 Err(reason) => {
                     log::warn!("hugetlb pages not used ({reason:?}); falling back");
@@ -194,7 +301,7 @@ impl LinuxResourceProvider {
         };
         let (mapping, page_kind) = match hugetlb {
             Some((mapping, size)) => (mapping, PageKind::HugeTlb { size }),
-            None => self.map_normal(request, &base_layout)?,
+            None => self.map_normal(request, &base_layout, tail_guard)?,
         };
         if let NumaPlacement::Bound { node } = numa {
             let len = mapping.body_len();
@@ -202,9 +309,8 @@ impl LinuxResourceProvider {
                 .bind_to_node(node)
                 .map_err(|e| LinuxError::from_sys(e, len))?;
         }
-        Ok(LinuxRegion {
+        Ok(Mapped {
             mapping,
-            size: request.size,
             page_kind,
             fallback,
             numa,
@@ -216,6 +322,7 @@ impl LinuxResourceProvider {
         &self,
         request: &RegionRequest,
         base_layout: &Layout,
+        tail_guard: usize,
     ) -> Result<(GuardedMapping, PageKind), LinuxError> {
         let paths = &self.config.paths;
         let thp = if self.config.use_hugetlb {
@@ -239,6 +346,7 @@ impl LinuxResourceProvider {
                 request.align.max(size),
                 request.size,
             )
+            .and_then(|l| l.with_tail_guard(tail_guard))
             .unwrap_or(*base_layout),
             _ => *base_layout,
         };
@@ -256,6 +364,14 @@ impl LinuxResourceProvider {
         };
         Ok((mapping, kind))
     }
+}
+
+/// A mapped span before it becomes a [`LinuxRegion`] or a [`ReservedRegion`].
+struct Mapped {
+    mapping: GuardedMapping,
+    page_kind: PageKind,
+    fallback: Option<HugePageFallback>,
+    numa: NumaPlacement,
 }
 
 impl PlatformResourceProvider for LinuxResourceProvider {

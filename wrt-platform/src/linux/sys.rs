@@ -70,6 +70,15 @@ impl Layout {
             total,
         })
     }
+
+    /// The same layout with `bytes` more (rounded up to whole pages) of `PROT_NONE`
+    /// reservation after the body's guard page; `None` when the span would overflow.
+    pub(crate) fn with_tail_guard(self, bytes: usize) -> Option<Self> {
+        let tail = bytes.checked_next_multiple_of(self.page)?;
+        let total = self.total.checked_add(tail)?;
+        isize::try_from(total).ok()?;
+        Some(Self { total, ..self })
+    }
 }
 
 fn prot_flags(p: MemoryProtection) -> ProtFlags {
@@ -256,6 +265,11 @@ impl GuardedMapping {
         self.body.addr().get()
     }
 
+    /// One past the last byte of the whole span (the end of the guard after the body).
+    pub(crate) fn span_end(&self) -> usize {
+        self.base.addr().get().saturating_add(self.total)
+    }
+
     /// Bytes of the body, rounded up to its page granule.
     pub(crate) fn body_len(&self) -> usize {
         self.body_len
@@ -287,6 +301,115 @@ impl GuardedMapping {
                 },
             )),
         }
+    }
+}
+
+/// A guarded mapping whose body is a reservation: mapped `PROT_NONE`, of which a prefix is
+/// made read-write with `mprotect` and only ever grows, so the body never moves.
+#[derive(Debug)]
+pub(crate) struct ReservedMapping {
+    mapping: GuardedMapping,
+    granule: usize,
+    accessible: usize,
+}
+
+impl ReservedMapping {
+    /// Takes a mapping whose body is `PROT_NONE` (as [`GuardedMapping::new`] made it with
+    /// [`MemoryProtection::NONE`]) in pages of `granule` bytes; nothing is accessible yet.
+    /// A mapping with another protection is handed back.
+    pub(crate) fn new(mapping: GuardedMapping, granule: usize) -> Result<Self, GuardedMapping> {
+        if mapping.protection != MemoryProtection::NONE || !granule.is_power_of_two() {
+            return Err(mapping);
+        }
+        Ok(Self {
+            mapping,
+            granule,
+            accessible: 0,
+        })
+    }
+
+    /// Makes the body's first `len` bytes, rounded up to the granule, read-write; bytes
+    /// already accessible stay so (the prefix never shrinks). `EINVAL` when the rounded
+    /// length exceeds the body; on failure nothing changed.
+    pub(crate) fn grow_read_write(&mut self, len: usize) -> Result<(), SysError> {
+        let invalid = SysError {
+            call: Syscall::Mprotect,
+            errno: Errno::INVAL,
+        };
+        let target = len.checked_next_multiple_of(self.granule).ok_or(invalid)?;
+        if target > self.mapping.body_len {
+            return Err(invalid);
+        }
+        let Some(grow_by) = target.checked_sub(self.accessible).filter(|n| *n > 0) else {
+            return Ok(());
+        };
+        // SAFETY: `accessible <= target <= body_len`, so the pointer stays inside our body.
+        let start = unsafe { self.mapping.body.byte_add(self.accessible) };
+        // SAFETY: `[accessible, target)` lies in our body and is still PROT_NONE, so no Rust
+        // reference to it can exist; making it readable and writable invalidates nothing.
+        unsafe {
+            mm::mprotect(
+                start.as_ptr(),
+                grow_by,
+                MprotectFlags::READ | MprotectFlags::WRITE,
+            )
+        }
+        .map_err(fail(Syscall::Mprotect))?;
+        self.accessible = target;
+        Ok(())
+    }
+
+    /// Read-write bytes at the start of the body (a multiple of the granule).
+    pub(crate) fn accessible_len(&self) -> usize {
+        self.accessible
+    }
+
+    /// The page granule protection changes are made in.
+    pub(crate) fn granule(&self) -> usize {
+        self.granule
+    }
+
+    /// The mapping itself (addresses, guard sizes, advice, binding).
+    pub(crate) fn mapping(&self) -> &GuardedMapping {
+        &self.mapping
+    }
+
+    /// The first body byte, as a raw pointer for code (a JIT) that accesses the memory
+    /// itself; using it is up to that code's own safety argument.
+    pub(crate) fn as_mut_ptr(&self) -> *mut u8 {
+        self.mapping.body.as_ptr().cast::<u8>()
+    }
+
+    /// The read-write prefix.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: `accessible` bytes at the body are mapped read-write and stay so while
+        // `&self` lives (growing needs `&mut self` and never revokes access).
+        unsafe { core::slice::from_raw_parts(self.as_mut_ptr(), self.accessible) }
+    }
+
+    /// The read-write prefix for writing.
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: mapped read-write (as above) and exclusively ours through `&mut self`.
+        unsafe { core::slice::from_raw_parts_mut(self.as_mut_ptr(), self.accessible) }
+    }
+
+    /// Unmaps the whole span now; on failure the mapping is handed back intact.
+    pub(crate) fn unmap(self) -> Result<(), (Self, SysError)> {
+        let Self {
+            mapping,
+            granule,
+            accessible,
+        } = self;
+        mapping.unmap().map_err(|(mapping, e)| {
+            (
+                Self {
+                    mapping,
+                    granule,
+                    accessible,
+                },
+                e,
+            )
+        })
     }
 }
 
@@ -376,6 +499,53 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn tail_guard_extends_the_span_only() {
+        let l = Layout::new(4096, 4096, 1, 1).unwrap();
+        let t = l.with_tail_guard(5000).unwrap();
+        assert_eq!((t.body_len, t.total), (4096, 3 * 4096 + 8192));
+        assert!(l.with_tail_guard(usize::MAX).is_none());
+        assert!(l.with_tail_guard(isize::MAX as usize - 4096).is_none());
+    }
+
+    #[test]
+    fn reserved_mapping_grows_in_place_by_granules() {
+        let layout = Layout::new(page(), page(), 1, 8 * page())
+            .unwrap()
+            .with_tail_guard(4 * page())
+            .unwrap();
+        let m = GuardedMapping::new(&layout, MemoryProtection::NONE, None).unwrap();
+        assert_eq!(m.span_end() - m.body_addr(), 8 * page() + 5 * page());
+        let mut r = ReservedMapping::new(m, page()).unwrap();
+        assert_eq!((r.accessible_len(), r.bytes().len()), (0, 0));
+        let base = r.as_mut_ptr();
+        r.grow_read_write(1).unwrap();
+        assert_eq!(r.accessible_len(), page());
+        r.bytes_mut().fill(7);
+        r.grow_read_write(3 * page() + 1).unwrap();
+        assert_eq!((r.accessible_len(), r.as_mut_ptr()), (4 * page(), base));
+        assert!(r.bytes()[..page()].iter().all(|b| *b == 7));
+        assert!(r.bytes()[page()..].iter().all(|b| *b == 0));
+        // Never shrinks; never past the body.
+        r.grow_read_write(page()).unwrap();
+        assert_eq!(r.accessible_len(), 4 * page());
+        let past = r.grow_read_write(8 * page() + 1).unwrap_err();
+        assert_eq!((past.call, past.errno), (Syscall::Mprotect, Errno::INVAL));
+        assert_eq!(r.accessible_len(), 4 * page());
+        r.grow_read_write(8 * page()).unwrap();
+        r.unmap().unwrap();
+    }
+
+    #[test]
+    fn reserved_mapping_refuses_an_accessible_body() {
+        let layout = Layout::new(page(), page(), 1, page()).unwrap();
+        let m = GuardedMapping::new(&layout, MemoryProtection::READ_WRITE, None).unwrap();
+        let mut m = ReservedMapping::new(m, page()).unwrap_err();
+        m.set_protection(MemoryProtection::NONE).unwrap();
+        let m = ReservedMapping::new(m, 3).unwrap_err();
+        assert!(ReservedMapping::new(m, page()).is_ok());
     }
 
     #[test]

@@ -1,28 +1,20 @@
-//! The `wrt-budget` tool: its logic in-process (exit codes, text, JSON, progress, limits
-//! files), and the built example binary once.
-#![cfg(feature = "std")]
-// The tool's modules are compiled into this test crate, which uses only part of them.
-#![allow(dead_code)]
-
-#[path = "../examples/wrt-budget/cli.rs"]
-mod cli;
-#[path = "../examples/wrt-budget/json.rs"]
-mod json;
-#[path = "../examples/wrt-budget/limits_file.rs"]
-mod limits_file;
-#[path = "../examples/wrt-budget/render.rs"]
-mod render;
-mod support;
+//! `wrt-budget check` (and no subcommand): exit codes, text, JSON, progress, limits files,
+//! in-process through `wrt_budget::main_with`, and the built binary once.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use limits_file::{LimitsFile, Value, parse_duration, parse_size};
+use wrt_budget::check as cli;
+use wrt_budget::{LimitsFile, Value, parse_duration, parse_size};
 use wrt_component::ResourceLimits;
 use wrt_component::admission::{Budget, Policy};
 
 fn fixture(name: &str) -> String {
-    support::fixtures::path(name).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 fn limits_toml() -> String {
@@ -39,7 +31,7 @@ fn run(args: &[&str]) -> Run {
     let mut out = Vec::new();
     let mut err = Vec::new();
     let argv = core::iter::once("wrt-budget").chain(args.iter().copied());
-    let status = cli::main_with(argv, &mut out, &mut err);
+    let status = wrt_budget::main_with(argv, &mut out, &mut err);
     Run {
         status,
         out: String::from_utf8(out).unwrap(),
@@ -292,11 +284,10 @@ fn sizes_and_durations_parse_with_units() {
     assert!(parse_duration(&text("5 min")).is_err());
 }
 
-/// The example binary itself, once: the exit status reaches the shell.
+/// The binary itself, once: the exit status reaches the shell.
 #[test]
 fn built_binary_exits_1_on_a_refused_fixture() {
-    let binary = example_binary();
-    let output = Command::new(&binary)
+    let output = Command::new(env!("CARGO_BIN_EXE_wrt-budget"))
         .args([
             fixture("memory_shared.wasm").as_str(),
             "--max-memory",
@@ -311,40 +302,6 @@ fn built_binary_exits_1_on_a_refused_fixture() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("REFUSED"));
-}
-
-/// `<target>/<profile>/examples/wrt-budget`, built by `cargo test`/`nextest` with the tests;
-/// built here if missing.
-fn example_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("wrt-budget{}", std::env::consts::EXE_SUFFIX));
-    if !binary.exists() {
-        let target_dir = profile_dir.parent().unwrap();
-        let mut build = Command::new(env!("CARGO"));
-        build.args([
-            "build",
-            "-q",
-            "-p",
-            "wrt-component",
-            "--example",
-            "wrt-budget",
-        ]);
-        build.arg("--target-dir").arg(target_dir);
-        if profile_dir
-            .file_name()
-            .is_some_and(|name| name == "release")
-        {
-            build.arg("--release");
-        }
-        assert!(
-            build.status().unwrap().success(),
-            "building the example failed"
-        );
-    }
-    binary
 }
 
 #[test]

