@@ -59,6 +59,57 @@ impl Workspace {
     }
 }
 
+impl Workspace {
+    /// The library crates whose manifest limits them to the `std` environment with
+    /// `[package.metadata.wrt]` `environments = ["std"]`.
+    pub fn std_only_crates(&self) -> io::Result<Vec<String>> {
+        let mut std_only = Vec::new();
+        for krate in self.library_crates()? {
+            let manifest = std::fs::read_to_string(self.root.join(&krate).join("Cargo.toml"))?;
+            if declares_std_only(&manifest) {
+                std_only.push(krate);
+            }
+        }
+        Ok(std_only)
+    }
+}
+
+/// Whether a crate manifest's `[package.metadata.wrt]` table says `environments = ["std"]`.
+pub fn declares_std_only(manifest: &str) -> bool {
+    let Some(start) = manifest.find("[package.metadata.wrt]") else {
+        return false;
+    };
+    let table = &manifest[start..];
+    let table = table[1..]
+        .find("\n[")
+        .map_or(table, |end| &table[..end + 1]);
+    table.lines().any(|line| {
+        let line: String = line
+            .split('#')
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        line == r#"environments=["std"]"#
+    })
+}
+
+#[cfg(test)]
+mod std_only_tests {
+    use super::declares_std_only;
+
+    #[test]
+    fn only_the_wrt_metadata_table_counts() {
+        assert!(declares_std_only(
+            "[package]\nname = \"a\"\n\n[package.metadata.wrt]\nenvironments = [\"std\"]\n"
+        ));
+        assert!(!declares_std_only("[package]\nname = \"a\"\n"));
+        assert!(!declares_std_only(
+            "[package.metadata.wrt]\n\n[features]\nenvironments = [\"std\"]\n"
+        ));
+    }
+}
+
 /// The strings of the `members = [...]` array of a workspace manifest (which may span lines).
 ///
 /// A deliberately small reader: xtask has no TOML dependency, and the workspace manifest

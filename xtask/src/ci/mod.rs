@@ -35,6 +35,8 @@ use crate::workspace::{TOOLING_CRATE, Workspace};
 pub fn main(ws: &Workspace, args: &[String]) -> io::Result<bool> {
     let options = parse_args(args).map_err(io::Error::other)?;
     let libraries = ws.library_crates()?;
+    let mut options = options;
+    options.std_only = ws.std_only_crates()?;
     let steps = plan(&libraries, &options, &ws.target_dir);
     let started = Instant::now();
     let records = execute(ws, &steps, &options);

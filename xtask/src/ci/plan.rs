@@ -53,6 +53,9 @@ pub struct Options {
     pub docs_and_trace: bool,
     /// Minimum public-type citation share, in percent, for the trace step.
     pub min_coverage: f64,
+    /// Library crates that exist in the `std` environment only (an engine that needs std):
+    /// their `Cargo.toml` says `[package.metadata.wrt] environments = ["std"]`.
+    pub std_only: Vec<String>,
 }
 
 /// One thing to run and how to judge it.
@@ -133,7 +136,11 @@ pub fn plan(libraries: &[String], options: &Options, target_dir: &Path) -> Vec<S
         Check::Exit,
     ));
     for &env in &options.envs {
-        for krate in libraries {
+        let in_env: Vec<&String> = libraries
+            .iter()
+            .filter(|krate| env == Env::Std || !options.std_only.contains(krate))
+            .collect();
+        for &krate in &in_env {
             let mut args = vec!["clippy", "-p", krate, "--all-targets"];
             args.extend(env.feature_args());
             args.extend(["--", "-D", "warnings"]);
@@ -143,7 +150,7 @@ pub fn plan(libraries: &[String], options: &Options, target_dir: &Path) -> Vec<S
                 Check::Exit,
             ));
         }
-        for krate in libraries {
+        for &krate in &in_env {
             steps.push(nextest_step(krate, env));
         }
     }
@@ -243,6 +250,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
         envs,
         docs_and_trace,
         min_coverage,
+        std_only: Vec::new(),
     })
 }
 
@@ -318,6 +326,22 @@ mod tests {
                 "--no-fail-fast"
             ]
         );
+    }
+
+    #[test]
+    fn std_only_crates_are_left_out_of_the_other_environments() {
+        let mut options = parse_args(&[]).unwrap();
+        options.std_only = vec!["wrt-b".into()];
+        let steps = plan(&libs(), &options, Path::new("target"));
+        let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+        assert!(names.contains(&"nextest wrt-b (std)"));
+        assert!(names.contains(&"clippy wrt-b (std)"));
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.contains("wrt-b (alloc)") || n.contains("wrt-b (no_alloc)"))
+        );
+        assert!(names.contains(&"nextest wrt-a (no_alloc)"));
     }
 
     #[test]
