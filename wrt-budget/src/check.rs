@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
-use wrt_component::admission::{PlanError, Policy, admit_with, plan, read_requirements};
+use wrt_component::admission::{
+    PlanError, Policy, admit_with, plan, proposals_used, read_requirements,
+};
 use wrt_component::{ComponentId, ComponentResourceManager, ResourceLimits};
 use wrt_metrics::ResourceMetricsCollector;
 
@@ -124,6 +126,7 @@ fn judge(path: &Path, limits: &ResourceLimits, policy: Policy, metrics: bool) ->
                 report: Box::new(report),
                 plan_error,
                 plan_metrics,
+                proposals: proposals_used(&bytes),
             }
         }
         Err(error) => Outcome::Failed {

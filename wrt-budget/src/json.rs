@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::inventory::{MemoryEntry, TableEntry, inventory};
 use crate::render::{FileResult, Outcome, counts, policy_name};
 
 #[derive(Serialize)]
@@ -39,6 +40,9 @@ struct JsonFile<'a> {
     planned: Option<JsonPlanned>,
     #[serde(skip_serializing_if = "Option::is_none")]
     plan_error: Option<&'a str>,
+    memories: Vec<MemoryEntry>,
+    tables: Vec<TableEntry>,
+    proposals: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -101,6 +105,9 @@ fn json_file(result: &FileResult) -> JsonFile<'_> {
         opaque_instantiations: None,
         planned: None,
         plan_error: None,
+        memories: Vec::new(),
+        tables: Vec::new(),
+        proposals: Vec::new(),
     };
     match &result.outcome {
         Outcome::Failed { message } => file.error = Some(message),
@@ -108,8 +115,11 @@ fn json_file(result: &FileResult) -> JsonFile<'_> {
             requirements,
             report,
             plan_error,
+            proposals,
             ..
         } => {
+            (file.memories, file.tables) = inventory(requirements);
+            file.proposals.clone_from(proposals);
             file.plan_error = plan_error.as_deref();
             file.planned = report.planned.map(|held| JsonPlanned {
                 instances: held.instances,

@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod check;
+mod inventory;
 mod json;
 mod limit_args;
 mod limits_file;

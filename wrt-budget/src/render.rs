@@ -16,6 +16,8 @@ pub enum Outcome {
         plan_error: Option<String>,
         /// The planned component's metrics table, when `--metrics` asked for it.
         plan_metrics: Option<String>,
+        /// The WebAssembly proposals the binary uses (wasmparser's feature names).
+        proposals: Vec<String>,
     },
     /// Could not be read or judged.
     Failed { message: String },
@@ -30,7 +32,7 @@ pub struct FileResult {
 /// A readable table for one file.
 pub fn text(result: &FileResult) -> String {
     let mut out = String::new();
-    let (requirements, report, plan_error, plan_metrics) = match &result.outcome {
+    let (requirements, report, plan_error, plan_metrics, proposals) = match &result.outcome {
         Outcome::Failed { message } => {
             let _ = writeln!(out, "{}: ERROR: {message}", result.path);
             return out;
@@ -40,7 +42,8 @@ pub fn text(result: &FileResult) -> String {
             report,
             plan_error,
             plan_metrics,
-        } => (requirements, report, plan_error, plan_metrics),
+            proposals,
+        } => (requirements, report, plan_error, plan_metrics, proposals),
     };
     let decision = match (report.is_admitted(), plan_error) {
         (true, None) => "ADMITTED",
@@ -99,6 +102,10 @@ pub fn text(result: &FileResult) -> String {
         );
     }
     let _ = writeln!(out, "  holds: {}", holdings(requirements));
+    let (memories, tables) = crate::inventory::inventory(requirements);
+    for line in crate::inventory::lines(&memories, &tables, proposals) {
+        let _ = writeln!(out, "  {line}");
+    }
     if let Some(held) = &report.planned {
         let _ = writeln!(
             out,

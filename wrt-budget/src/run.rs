@@ -3,6 +3,7 @@
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Parser;
 use wasmtime::component::{Linker as ComponentLinker, ResourceTable};
@@ -11,11 +12,13 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wrt_component::ComponentId;
 use wrt_component::ResourceLimits;
+use wrt_component::RuntimeBudget;
 use wrt_component::admission::{Policy, admit_with, read_requirements};
-use wrt_component::engine::RefusalPolicy;
+use wrt_component::engine::{RefusalPolicy, SharedBudget};
+use wrt_platform::linux::LinuxConfig;
 use wrt_wasmtime::{
     AdmittedComponent, AdmittedModule, EngineOptions, GateError, GovernedEngine, Governor,
-    HasGovernor, instantiate, instantiating,
+    HasGovernor, PlatformMemoryCreator, instantiate, instantiating,
 };
 
 use crate::limit_args::{LimitArgs, load};
@@ -50,6 +53,10 @@ pub struct Args {
     /// Write the usage report as one JSON document (still on stderr).
     #[arg(long)]
     pub json: bool,
+    /// Back linear memories with wrt-platform Linux regions (guard pages around each,
+    /// grown in place) instead of wasmtime's own mappings.
+    #[arg(long)]
+    pub platform_memory: bool,
     /// The program: a .wasm module or component (.wat text is compiled first).
     pub file: PathBuf,
     /// Arguments for the program, after `--`.
@@ -165,6 +172,7 @@ fn execute(args: &Args, err: &mut dyn Write) -> Result<UsageReport, Failure> {
                 report: Box::new(report),
                 plan_error: None,
                 plan_metrics: None,
+                proposals: wrt_component::admission::proposals_used(&bytes),
             },
         };
         let _ = write!(err, "{}", render::text(&result));
@@ -177,7 +185,13 @@ fn execute(args: &Args, err: &mut dyn Write) -> Result<UsageReport, Failure> {
         fuel: limits.max_fuel != u64::MAX,
         ..EngineOptions::default()
     };
-    let engine = GovernedEngine::new(options).map_err(|e| Failure(EXIT_ERROR, format!("{e:#}")))?;
+    let mut config = wasmtime::Config::new();
+    if args.platform_memory {
+        PlatformMemoryCreator::new(LinuxConfig::default()).install(&mut config);
+    }
+    let budget = Arc::new(SharedBudget::new(RuntimeBudget::unlimited()));
+    let engine = GovernedEngine::with_config(config, options, budget)
+        .map_err(|e| Failure(EXIT_ERROR, format!("{e:#}")))?;
     let refusals = if args.trap {
         RefusalPolicy::trap()
     } else {

@@ -334,3 +334,36 @@ fn metrics_flag_prints_what_the_plan_holds_against_each_limit() {
     assert_eq!(row("max_table_size")[2..5], ["8", "8", "1000"]);
     assert_eq!(row("max_instances")[2..5], ["1", "1", "8"]);
 }
+
+#[test]
+fn every_memory_and_table_is_listed_with_the_proposals_used() {
+    let text = run(&[&fixture("memory_shared.wasm")]);
+    assert!(
+        text.out
+            .contains("memory module#0: defined, 1 .. 16 pages of 65536 B, shared"),
+        "{}",
+        text.out
+    );
+    assert!(text.out.contains("proposals used: threads"), "{}", text.out);
+    let json = run(&[&fixture("component_nested.wasm"), "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&json.out).unwrap();
+    let memories = json["files"][0]["memories"].as_array().unwrap();
+    assert_eq!(memories.len(), 5);
+    assert_eq!(memories[1]["imported_from"], "a.memory");
+    assert_eq!(memories[1]["maximum_pages"], serde_json::Value::Null);
+    assert_eq!(memories[3]["initial_pages"], 100);
+    let tables = json["files"][0]["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 1);
+    assert_eq!(tables[0]["element_type"], "funcref");
+    assert_eq!(
+        (tables[0]["initial"].clone(), tables[0]["maximum"].clone()),
+        (4.into(), 8.into())
+    );
+    assert!(
+        json["files"][0]["proposals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "component_model")
+    );
+}

@@ -96,6 +96,46 @@ fn the_fixture_prints_through_and_its_report_equals_what_wasmtime_reports() {
 }
 
 #[test]
+fn platform_memory_gives_the_same_report() {
+    let file = fixture("hello.wat");
+    let args = [
+        "run",
+        "--json",
+        "--max-memory",
+        "4 pages",
+        file.to_str().unwrap(),
+    ];
+    let plain = report_of(&wrt_budget(&args, b""));
+    let with_flag = [
+        "run",
+        "--platform-memory",
+        "--json",
+        "--max-memory",
+        "4 pages",
+        file.to_str().unwrap(),
+    ];
+    let platform = wrt_budget(&with_flag, b"");
+    assert_eq!(
+        platform.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&platform.stderr)
+    );
+    let platform = report_of(&platform);
+    for key in [
+        "memories",
+        "memory",
+        "tables",
+        "host_calls",
+        "refusals",
+        "refusals_total",
+        "outcome",
+    ] {
+        assert_eq!(plain[key], platform[key], "{key}");
+    }
+}
+
+#[test]
 fn a_refused_growth_denies_or_traps_and_the_report_says_which_limit() {
     let file = fixture("hello.wat");
     let denied = wrt_budget(

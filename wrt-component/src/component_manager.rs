@@ -36,9 +36,6 @@ pub enum UsageChange {
     FunctionCall,
     /// One host (import) call.
     HostCall,
-    /// A host call counted by [`HostCall`](Self::HostCall) that turned out to be the
-    /// engine's own (a `memory.grow` or epoch libcall, which engines report as host calls).
-    EngineCall,
     /// Execution time spent.
     ExecutionTime(Duration),
     /// Fuel burnt, in the engine's units.
@@ -200,17 +197,6 @@ impl ComponentResourceManager {
             UsageChange::HostCall => {
                 u.host_calls_made = self.add_u64(LimitKind::HostCalls, u.host_calls_made)?;
             }
-            UsageChange::EngineCall => {
-                u.host_calls_made =
-                    u.host_calls_made
-                        .checked_sub(1)
-                        .ok_or(ResourceError::ReleaseExceedsUsage {
-                            component: self.id,
-                            kind: LimitKind::HostCalls,
-                            requested: 1,
-                            used: 0,
-                        })?;
-            }
             UsageChange::ExecutionTime(spent) => {
                 u.execution_time = self.add_time(spent)?;
             }
@@ -235,6 +221,42 @@ impl ComponentResourceManager {
     pub fn apply(&mut self, change: UsageChange) -> Result<(), ResourceError> {
         self.usage = self.plan(change)?;
         Ok(())
+    }
+
+    /// One call against `max_function_calls` or `max_host_calls`: the same check and error as
+    /// [`apply`](Self::apply) with [`UsageChange::FunctionCall`] / [`UsageChange::HostCall`],
+    /// touching one counter instead of planning a whole usage — engine hooks call it on every
+    /// crossing between host and Wasm.
+    pub(crate) fn count_call(&mut self, host: bool) -> Result<(), ResourceError> {
+        let (kind, used, limit) = if host {
+            (
+                LimitKind::HostCalls,
+                self.usage.host_calls_made,
+                self.limits.max_host_calls,
+            )
+        } else {
+            (
+                LimitKind::FunctionCalls,
+                self.usage.function_calls_made,
+                self.limits.max_function_calls,
+            )
+        };
+        match used.checked_add(1) {
+            Some(total) if total <= limit => {
+                if host {
+                    self.usage.host_calls_made = total;
+                } else {
+                    self.usage.function_calls_made = total;
+                }
+                Ok(())
+            }
+            _ => Err(self.exceeded(kind, 1, used, limit)),
+        }
+    }
+
+    /// Takes back one host call counted by [`count_call`](Self::count_call).
+    pub(crate) fn uncount_host_call(&mut self) {
+        self.usage.host_calls_made = self.usage.host_calls_made.saturating_sub(1);
     }
 
     /// Commits a usage computed by [`plan`](Self::plan) (the runtime plans on the component

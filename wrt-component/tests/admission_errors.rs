@@ -193,3 +193,24 @@ fn custom_section_names_are_capped() {
         wrt_component::admission::MAX_RECORDED_NAMES
     );
 }
+
+/// A binary using a proposal outside the admission set (Emscripten's legacy exception
+/// handling) is read, not called malformed, and the proposal is named.
+#[test]
+fn legacy_exceptions_are_read_and_named_not_malformed() {
+    let bytes = wat::parse_str(
+        r#"(module (tag $e) (memory 1)
+             (func (export "f") try throw $e catch $e end))"#,
+    )
+    .unwrap();
+    let requirements = wrt_component::admission::read_requirements(&bytes).unwrap();
+    assert_eq!(requirements.kind(), "module");
+    let proposals = wrt_component::admission::proposals_used(&bytes);
+    assert!(
+        proposals.iter().any(|p| p == "legacy_exceptions"),
+        "{proposals:?}"
+    );
+    // Bytes invalid under every feature are still malformed.
+    assert!(wrt_component::admission::read_requirements(&bytes[..bytes.len() - 3]).is_err());
+    assert!(wrt_component::admission::proposals_used(&bytes[..bytes.len() - 3]).is_empty());
+}

@@ -21,6 +21,8 @@ pub struct Governor {
     running_since: Option<Timestamp>,
     wasm_depth: u32,
     fuel_given: u64,
+    /// Whether the store meters fuel (only then is there fuel to book).
+    fuel_on: bool,
     /// Between a host-call hook and its return: a growth or epoch callback in this window
     /// shows the crossing was one of wasmtime's libcalls, not an import.
     in_host_crossing: bool,
@@ -63,6 +65,7 @@ impl Governor {
             running_since: None,
             wasm_depth: 0,
             fuel_given: 0,
+            fuel_on: false,
             in_host_crossing: false,
         }
     }
@@ -132,6 +135,12 @@ impl Governor {
     /// Fuel handed to the store; the next [`book_fuel`](Self::book_fuel) counts from it.
     pub(crate) fn fuel_given(&mut self, fuel: u64) {
         self.fuel_given = fuel;
+        self.fuel_on = true;
+    }
+
+    /// Whether the store meters fuel.
+    pub(crate) const fn fuel_on(&self) -> bool {
+        self.fuel_on
     }
 
     /// Books what was burnt since the fuel was handed over. A store left with no fuel ran

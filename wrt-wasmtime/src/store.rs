@@ -58,7 +58,12 @@ fn call_hook<T: HasGovernor>(
     let outcome = match hook {
         CallHook::CallingWasm => context.data_mut().governor().entering_wasm(),
         CallHook::ReturningFromWasm => {
-            let fuel_left = context.get_fuel().ok();
+            // Reading the fuel of a store without fuel builds an error: ask only when on.
+            let fuel_left = if context.data_mut().governor().fuel_on() {
+                context.get_fuel().ok()
+            } else {
+                None
+            };
             context.data_mut().governor().returning_from_wasm(fuel_left)
         }
         CallHook::CallingHost => context.data_mut().governor().calling_host(),

@@ -47,8 +47,8 @@ pub use declared::{
 pub use error::AdmissionError;
 pub use plan::{MAX_PLANNED_ITEMS, PlanError, plan};
 pub use read::{
-    MAX_NESTING_DEPTH, MAX_RECORDED_NAME_LEN, MAX_RECORDED_NAMES, read_requirements,
-    validation_features,
+    MAX_NESTING_DEPTH, MAX_RECORDED_NAME_LEN, MAX_RECORDED_NAMES, proposals_used,
+    read_requirements, validation_features,
 };
 pub use report::{AdmissionReport, LimitRow, Policy, Verdict, Violation, ViolationReason};
 pub use requirements::{

@@ -6,6 +6,7 @@
 //! the input (wasmparser caps every count) plus a stack of at most [`MAX_NESTING_DEPTH`]
 //! frames.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::mem;
 
@@ -60,7 +61,51 @@ pub fn validation_features() -> WasmFeatures {
 /// assert_eq!(truncated.offset(), 10);
 /// ```
 pub fn read_requirements(bytes: &[u8]) -> Result<Requirements, AdmissionError> {
-    let features = validation_features();
+    match read_with(bytes, validation_features()) {
+        Ok(requirements) => Ok(requirements),
+        // A proposal wasmparser knows but the admission set leaves out (the legacy exception
+        // handling Emscripten emits with -fexceptions, GC, ...): still a valid binary, so it
+        // is read with every feature on. Only bytes invalid under every feature are malformed,
+        // and then the error is the one of the admission set.
+        Err(error) => read_with(bytes, WasmFeatures::all()).map_err(|_| error),
+    }
+}
+
+/// The WebAssembly proposals (and other features wasmparser can switch off, such as
+/// `floats`) `bytes` uses, by wasmparser's feature names in lower case (`"memory64"`,
+/// `"threads"`, `"legacy_exceptions"`, ...): each feature without which the binary no longer
+/// validates while every other feature stays on. Features that cannot be switched off alone
+/// (the validator then refuses even an empty module) are not named. Empty for a binary that
+/// is invalid under every feature.
+///
+/// ```
+/// use wrt_component::admission::proposals_used;
+///
+/// let shared = wat::parse_str("(module (memory 1 1 shared))").unwrap();
+/// assert!(proposals_used(&shared).iter().any(|p| p == "threads"));
+/// assert!(proposals_used(&wat::parse_str("(module)").unwrap()).is_empty());
+/// ```
+pub fn proposals_used(bytes: &[u8]) -> Vec<String> {
+    const EMPTY_MODULE: [u8; 8] = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
+    let valid = |bytes: &[u8], features| {
+        Validator::new_with_features(features)
+            .validate_all(bytes)
+            .is_ok()
+    };
+    if !valid(bytes, WasmFeatures::all()) {
+        return Vec::new();
+    }
+    WasmFeatures::all()
+        .iter_names()
+        .filter(|(_, feature)| {
+            let without = WasmFeatures::all().difference(*feature);
+            valid(&EMPTY_MODULE, without) && !valid(bytes, without)
+        })
+        .map(|(name, _)| name.to_ascii_lowercase())
+        .collect()
+}
+
+fn read_with(bytes: &[u8], features: WasmFeatures) -> Result<Requirements, AdmissionError> {
     let mut validator = Validator::new_with_features(features);
     let mut parser = Parser::new(0);
     parser.set_features(features);

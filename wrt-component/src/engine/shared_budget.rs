@@ -86,8 +86,8 @@ impl SharedBudget {
         Ok(())
     }
 
-    /// Gives back what [`charge`](Self::charge) took. Saturates at zero: releasing more
-    /// than is charged is a caller's bug, and must not wrap a counter to "almost full".
+    /// Gives back what [`charge`](Self::charge) took. Releasing more than is charged is a
+    /// caller's bug: the counter ends at zero, not wrapped to "almost full".
     pub fn release(&self, memory: usize, resources: usize) {
         give_back(&self.memory, memory);
         give_back(&self.resources, resources);
@@ -124,10 +124,13 @@ fn give_back(counter: &AtomicUsize, amount: usize) {
     if amount == 0 {
         return;
     }
-    // The closure always returns `Some`, so the update cannot fail.
-    let _ = counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
-        Some(used.saturating_sub(amount))
-    });
+    // One read-modify-write on the hot path. An over-release (a caller's bug) wraps the
+    // counter for an instant, during which other stores are refused — the safe side — and
+    // the fix-up below brings it back to zero, never below.
+    let before = counter.fetch_sub(amount, Ordering::AcqRel);
+    if before < amount {
+        counter.fetch_add(amount.wrapping_sub(before), Ordering::AcqRel);
+    }
 }
 
 #[cfg(test)]

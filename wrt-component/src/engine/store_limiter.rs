@@ -173,20 +173,21 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
 
     /// The host calls into Wasm: counts against `max_function_calls`. A refusal traps.
     pub fn wasm_entering(&mut self) -> Result<(), ResourceError> {
-        self.checked(Request::WasmEntry, UsageChange::FunctionCall)
+        let counted = self.ledger.count_call(false);
+        self.record_trap(Request::WasmEntry, counted)
     }
 
     /// Wasm calls the host: counts against `max_host_calls`. A refusal traps.
     pub fn host_calling(&mut self) -> Result<(), ResourceError> {
-        self.checked(Request::HostCall, UsageChange::HostCall)
+        let counted = self.ledger.count_call(true);
+        self.record_trap(Request::HostCall, counted)
     }
 
     /// The host call counted last was the engine's own crossing (wasmtime reports its
     /// `memory.grow`, `table.grow` and epoch libcalls through the same hook as imports):
     /// it is taken back, so `max_host_calls` counts the program's imports only.
     pub fn engine_call(&mut self) {
-        // Refused only when no host call is counted, and then there is nothing to take back.
-        let _ = self.ledger.apply(UsageChange::EngineCall);
+        self.ledger.uncount_host_call();
     }
 
     /// Charges execution time; a refusal traps. When the charge does not fit, what still
@@ -346,7 +347,17 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
 
     /// [`apply`](Self::apply), recording a refusal as a trap.
     fn checked(&mut self, request: Request, change: UsageChange) -> Result<(), ResourceError> {
-        self.apply(change).inspect_err(|error| {
+        let applied = self.apply(change);
+        self.record_trap(request, applied)
+    }
+
+    /// Records a refused `outcome` as a trap of `request`.
+    fn record_trap(
+        &mut self,
+        request: Request,
+        outcome: Result<(), ResourceError>,
+    ) -> Result<(), ResourceError> {
+        outcome.inspect_err(|error| {
             self.refusals.record(Refusal {
                 request,
                 error: *error,
@@ -359,7 +370,9 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     fn apply(&mut self, change: UsageChange) -> Result<(), ResourceError> {
         let planned = self.ledger.plan(change)?;
         let effect = change.budget_effect();
-        if effect.charge {
+        if effect.memory == 0 && effect.resources == 0 {
+            // Calls, time, fuel, counts: nothing the shared budget holds.
+        } else if effect.charge {
             self.budget.charge(effect.memory, effect.resources)?;
         } else {
             self.budget.release(effect.memory, effect.resources);
