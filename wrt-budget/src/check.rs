@@ -1,6 +1,5 @@
 //! Command line and the run loop, kept apart from `main` so tests can drive it in-process.
 
-use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -48,26 +47,6 @@ pub struct Args {
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
-}
-
-/// Parse `argv` and run; returns the exit status. Output goes to `out`, progress and
-/// argument errors to `err`.
-pub fn main_with<I, T>(argv: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
-    match Args::try_parse_from(argv) {
-        Ok(args) => run(&args, out, err),
-        Err(error) => {
-            let _ = write!(err, "{}", error.render());
-            if error.use_stderr() {
-                EXIT_ERROR
-            } else {
-                EXIT_ADMITTED
-            }
-        }
-    }
 }
 
 /// Judge every file of `args`.

@@ -54,11 +54,11 @@ where
     match subcommand.as_deref() {
         Some("run") => {
             argv.remove(1);
-            run::main_with(argv, out, err)
+            parse_and_run(argv, out, err, run::run)
         }
         Some("check") => {
             argv.remove(1);
-            check::main_with(argv, out, err)
+            parse_and_run(argv, out, err, check::run)
         }
         Some("--help" | "-h") | None => {
             let _ = writeln!(
@@ -74,6 +74,27 @@ where
                 EXIT_OK
             }
         }
-        Some(_) => check::main_with(argv, out, err),
+        Some(_) => parse_and_run(argv, out, err, check::run),
+    }
+}
+
+/// Parses a subcommand's arguments and runs it; `--help` and `--version` exit 0, bad
+/// arguments exit 2 with clap's message on `err`.
+fn parse_and_run<A: clap::Parser>(
+    argv: Vec<OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    run: fn(&A, &mut dyn Write, &mut dyn Write) -> u8,
+) -> u8 {
+    match A::try_parse_from(argv) {
+        Ok(args) => run(&args, out, err),
+        Err(error) => {
+            let _ = write!(err, "{}", error.render());
+            if error.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_OK
+            }
+        }
     }
 }

@@ -52,14 +52,48 @@ fn judge(
     }
 }
 
-/// A core module that admission accepted under a component's limits, compiled.
-#[derive(Debug, Clone)]
-pub struct AdmittedModule {
-    module: Module,
+/// What the gate compiles: a core [`Module`] or a [`Component`].
+pub trait Binary: Sized + Clone {
+    /// Compiles `bytes` for `engine`.
+    fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self>;
+}
+
+impl Binary for Module {
+    fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self> {
+        Module::new(engine, bytes)
+    }
+}
+
+impl Binary for Component {
+    fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self> {
+        Component::new(engine, bytes)
+    }
+}
+
+/// A binary that admission accepted under a component's limits, compiled. Only an admitted
+/// binary can be instantiated through [`instantiate`](crate::instantiate), so the gate's
+/// report exists for everything a governed store runs.
+#[derive(Clone)]
+pub struct Admitted<B: Binary> {
+    binary: B,
     report: AdmissionReport,
 }
 
-impl AdmittedModule {
+/// An admitted core module.
+pub type AdmittedModule = Admitted<Module>;
+
+/// An admitted component.
+pub type AdmittedComponent = Admitted<Component>;
+
+impl<B: Binary> core::fmt::Debug for Admitted<B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Admitted")
+            .field("report", &self.report)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: Binary> Admitted<B> {
     /// Judges `bytes` against `limits` (instantiation policy: refused only if instantiating
     /// it would already break a limit) and compiles it when admitted.
     pub fn new(engine: &Engine, bytes: &[u8], limits: &ResourceLimits) -> Result<Self, GateError> {
@@ -75,57 +109,31 @@ impl AdmittedModule {
         policy: Policy,
     ) -> Result<Self, GateError> {
         let report = judge(bytes, limits, policy)?;
-        let module = Module::new(engine, bytes).map_err(GateError::Compile)?;
-        Ok(Self { module, report })
+        let binary = B::compile(engine, bytes).map_err(GateError::Compile)?;
+        Ok(Self { binary, report })
     }
 
+    /// The compiled binary.
+    pub const fn binary(&self) -> &B {
+        &self.binary
+    }
+
+    /// What admission found.
+    pub const fn report(&self) -> &AdmissionReport {
+        &self.report
+    }
+}
+
+impl Admitted<Module> {
     /// The compiled module.
     pub const fn module(&self) -> &Module {
-        &self.module
-    }
-
-    /// What admission found.
-    pub const fn report(&self) -> &AdmissionReport {
-        &self.report
+        &self.binary
     }
 }
 
-/// A component that admission accepted, compiled.
-#[derive(Clone)]
-pub struct AdmittedComponent {
-    component: Component,
-    report: AdmissionReport,
-}
-
-impl core::fmt::Debug for AdmittedComponent {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("AdmittedComponent")
-            .field("report", &self.report)
-            .finish_non_exhaustive()
-    }
-}
-
-impl AdmittedComponent {
-    /// Judges `bytes` against `limits` under `policy` and compiles the component when
-    /// admitted.
-    pub fn new(
-        engine: &Engine,
-        bytes: &[u8],
-        limits: &ResourceLimits,
-        policy: Policy,
-    ) -> Result<Self, GateError> {
-        let report = judge(bytes, limits, policy)?;
-        let component = Component::new(engine, bytes).map_err(GateError::Compile)?;
-        Ok(Self { component, report })
-    }
-
+impl Admitted<Component> {
     /// The compiled component.
     pub const fn component(&self) -> &Component {
-        &self.component
-    }
-
-    /// What admission found.
-    pub const fn report(&self) -> &AdmissionReport {
-        &self.report
+        &self.binary
     }
 }

@@ -58,7 +58,7 @@ mod ticker;
 mod trap;
 
 pub use engine::{EngineOptions, GovernedEngine};
-pub use gate::{AdmittedComponent, AdmittedModule, GateError};
+pub use gate::{Admitted, AdmittedComponent, AdmittedModule, Binary, GateError};
 pub use governor::Governor;
 #[cfg(target_os = "linux")]
 pub use platform_memory::{DEFAULT_RESERVATION, PlatformMemoryCreator, PlatformMemoryError};

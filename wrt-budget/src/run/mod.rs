@@ -1,0 +1,180 @@
+//! `wrt-budget run`: admit a WASI command, run it in wasmtime under the limits, report.
+
+mod wasi;
+
+use wasi::Job;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Parser;
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+use wrt_component::admission::{admit_with, read_requirements};
+use wrt_component::engine::{RefusalPolicy, SharedBudget};
+use wrt_component::{ComponentId, RuntimeBudget};
+use wrt_platform::linux::LinuxConfig;
+use wrt_wasmtime::{EngineOptions, GateError, GovernedEngine, PlatformMemoryCreator};
+
+use crate::limit_args::{LimitArgs, load};
+use crate::render::{self, FileResult};
+use crate::usage::{Outcome, UsageReport};
+use crate::{EXIT_ERROR, EXIT_REFUSED, EXIT_TRAPPED};
+
+/// `wrt-budget run`: run a WASI command (a preview1 module exporting `_start`, or a
+/// preview2 component exporting `wasi:cli/run`) in wasmtime, held to a component's limits
+/// by the engine itself, and report what it used on stderr.
+///
+/// Exit status: the program's own exit code when it exits; 1 refused by admission; 2 an
+/// error (unreadable, malformed, bad flags, missing import); 3 the program trapped.
+#[derive(Debug, Parser)]
+#[command(name = "wrt-budget run", version)]
+pub struct Args {
+    /// The limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// worst-case or instantiation: the admission policy (see `check`).
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Option<String>,
+    /// Preopen a host directory for the program, as HOST or HOST::GUEST.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    pub dirs: Vec<String>,
+    /// Set an environment variable of the program.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub envs: Vec<String>,
+    /// A refused memory.grow or table.grow traps instead of returning -1.
+    #[arg(long)]
+    pub trap: bool,
+    /// Write the usage report as one JSON document (still on stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Back linear memories with wrt-platform Linux regions (guard pages around each,
+    /// grown in place) instead of wasmtime's own mappings.
+    #[arg(long)]
+    pub platform_memory: bool,
+    /// The program: a .wasm module or component (.wat text is compiled first).
+    pub file: PathBuf,
+    /// Arguments for the program, after `--`.
+    #[arg(last = true)]
+    pub args: Vec<String>,
+}
+
+/// A failure before the program ran: its exit status and message.
+pub(crate) struct Failure(pub(crate) u8, pub(crate) String);
+
+impl From<GateError> for Failure {
+    fn from(error: GateError) -> Self {
+        let status = match error {
+            GateError::Refused(_) => EXIT_REFUSED,
+            GateError::Malformed(_) | GateError::Compile(_) => EXIT_ERROR,
+        };
+        Self(status, error.to_string())
+    }
+}
+
+/// Runs `args.file`; the usage report goes to `err`.
+pub fn run(args: &Args, _out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    match execute(args, err) {
+        Ok(report) => {
+            let status = match report.outcome {
+                Outcome::Exited { code } => u8::try_from(code & 0xff).unwrap_or(EXIT_ERROR),
+                Outcome::Trapped { .. } => EXIT_TRAPPED,
+            };
+            let text = if args.json {
+                serde_json::to_string_pretty(&report)
+                    .map(|json| json + "\n")
+                    .unwrap_or_default()
+            } else {
+                report.text()
+            };
+            let _ = write!(err, "{text}");
+            status
+        }
+        Err(Failure(status, message)) => {
+            let _ = writeln!(err, "wrt-budget run: {}: {message}", args.file.display());
+            status
+        }
+    }
+}
+
+fn execute(args: &Args, err: &mut dyn Write) -> Result<UsageReport, Failure> {
+    let (limits, policy) = args
+        .limits
+        .resolve(args.policy.as_deref())
+        .map_err(|message| Failure(EXIT_ERROR, message))?;
+    let bytes = load(&args.file).map_err(|message| Failure(EXIT_ERROR, message))?;
+    // Admission first, so a refusal shows the same report as `check`, and nothing runs.
+    let requirements = read_requirements(&bytes).map_err(|e| Failure(EXIT_ERROR, e.to_string()))?;
+    let report = admit_with(&requirements, &limits, policy);
+    if !report.is_admitted() {
+        let result = FileResult {
+            path: args.file.display().to_string(),
+            outcome: render::Outcome::Judged {
+                requirements: Box::new(requirements),
+                report: Box::new(report),
+                plan_error: None,
+                plan_metrics: None,
+                proposals: wrt_component::admission::proposals_used(&bytes),
+            },
+        };
+        let _ = write!(err, "{}", render::text(&result));
+        return Err(Failure(
+            EXIT_REFUSED,
+            "refused by admission: nothing was run".into(),
+        ));
+    }
+    let options = EngineOptions {
+        fuel: limits.max_fuel != u64::MAX,
+        ..EngineOptions::default()
+    };
+    let mut config = wasmtime::Config::new();
+    if args.platform_memory {
+        PlatformMemoryCreator::new(LinuxConfig::default()).install(&mut config);
+    }
+    let budget = Arc::new(SharedBudget::new(RuntimeBudget::unlimited()));
+    let engine = GovernedEngine::with_config(config, options, budget)
+        .map_err(|e| Failure(EXIT_ERROR, format!("{e:#}")))?;
+    let refusals = if args.trap {
+        RefusalPolicy::trap()
+    } else {
+        RefusalPolicy::deny()
+    };
+    let governor = engine.governor_with(ComponentId(1), limits, refusals);
+    let wasi = wasi_context(args)?;
+    let file = args.file.display().to_string();
+    let job = Job {
+        engine: &engine,
+        bytes: &bytes,
+        limits: &limits,
+        policy,
+        file,
+    };
+    if wasmparser::Parser::is_component(&bytes) {
+        job.component(governor, wasi)
+    } else {
+        job.module(governor, wasi)
+    }
+}
+
+fn wasi_context(args: &Args) -> Result<WasiCtxBuilder, Failure> {
+    let mut wasi = WasiCtxBuilder::new();
+    wasi.inherit_stdio();
+    let program = args.file.file_name().map_or_else(
+        || args.file.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    wasi.arg(program);
+    wasi.args(&args.args);
+    for pair in &args.envs {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| Failure(EXIT_ERROR, format!("--env {pair:?}: expected KEY=VALUE")))?;
+        wasi.env(key, value);
+    }
+    for dir in &args.dirs {
+        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+        wasi.preopened_dir(host, guest, FsPerms::ReadWrite)
+            .map_err(|e| Failure(EXIT_ERROR, format!("--dir {dir}: {e:#}")))?;
+    }
+    Ok(wasi)
+}
