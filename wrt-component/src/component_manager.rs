@@ -227,6 +227,7 @@ impl ComponentResourceManager {
     /// [`apply`](Self::apply) with [`UsageChange::FunctionCall`] / [`UsageChange::HostCall`],
     /// touching one counter instead of planning a whole usage — engine hooks call it on every
     /// crossing between host and Wasm.
+    #[inline]
     pub(crate) fn count_call(&mut self, host: bool) -> Result<(), ResourceError> {
         let (kind, used, limit) = if host {
             (
@@ -255,6 +256,7 @@ impl ComponentResourceManager {
     }
 
     /// Takes back one host call counted by [`count_call`](Self::count_call).
+    #[inline]
     pub(crate) fn uncount_host_call(&mut self) {
         self.usage.host_calls_made = self.usage.host_calls_made.saturating_sub(1);
     }
