@@ -308,3 +308,39 @@ fn a_real_wasi_program_runs_under_generous_limits_and_is_stopped_under_tight_one
     );
     assert!(String::from_utf8_lossy(&tight.stderr).contains("out of memory"));
 }
+
+#[test]
+fn arguments_environment_and_preopened_directories_reach_the_program() {
+    let file = fixture("context.wat");
+    let host_dir = std::env::temp_dir();
+    let dir = format!("{}::/sandbox", host_dir.display());
+    let output = wrt_budget(
+        &[
+            "run",
+            "--env",
+            "GREETING=hello",
+            "--dir",
+            &dir,
+            file.to_str().unwrap(),
+            "--",
+            "one",
+            "two",
+        ],
+        b"",
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8_lossy(&output.stdout).replace('\0', "|");
+    assert_eq!(printed, "context.wat|one|two|GREETING=hello|/sandbox");
+    let bad_env = wrt_budget(&["run", "--env", "NOEQUALS", file.to_str().unwrap()], b"");
+    assert_eq!(bad_env.status.code(), Some(2));
+    let bad_dir = wrt_budget(
+        &["run", "--dir", "/nonexistent/dir", file.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(bad_dir.status.code(), Some(2));
+}

@@ -81,6 +81,7 @@ impl Governor {
     }
 
     /// The host enters Wasm: one function entry; the clock starts at the outermost entry.
+    #[inline]
     pub(crate) fn entering_wasm(&mut self) -> Result<(), ResourceError> {
         self.limiter.wasm_entering()?;
         if self.wasm_depth == 0 {
@@ -114,6 +115,7 @@ impl Governor {
 
     /// Wasm leaves for the host: counted as a host call until the crossing shows itself to
     /// be one of the engine's own libcalls.
+    #[inline]
     pub(crate) fn calling_host(&mut self) -> Result<(), ResourceError> {
         self.limiter.host_calling()?;
         self.in_host_crossing = true;
@@ -121,10 +123,12 @@ impl Governor {
     }
 
     /// The host returns to Wasm.
+    #[inline]
     pub(crate) fn returning_from_host(&mut self) {
         self.in_host_crossing = false;
     }
 
+    #[inline]
     fn engine_crossing(&mut self) {
         if self.in_host_crossing {
             self.in_host_crossing = false;
@@ -139,6 +143,7 @@ impl Governor {
     }
 
     /// Whether the store meters fuel.
+    #[inline]
     pub(crate) const fn fuel_on(&self) -> bool {
         self.fuel_on
     }

@@ -172,12 +172,14 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     }
 
     /// The host calls into Wasm: counts against `max_function_calls`. A refusal traps.
+    #[inline]
     pub fn wasm_entering(&mut self) -> Result<(), ResourceError> {
         let counted = self.ledger.count_call(false);
         self.record_trap(Request::WasmEntry, counted)
     }
 
     /// Wasm calls the host: counts against `max_host_calls`. A refusal traps.
+    #[inline]
     pub fn host_calling(&mut self) -> Result<(), ResourceError> {
         let counted = self.ledger.count_call(true);
         self.record_trap(Request::HostCall, counted)
@@ -186,6 +188,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     /// The host call counted last was the engine's own crossing (wasmtime reports its
     /// `memory.grow`, `table.grow` and epoch libcalls through the same hook as imports):
     /// it is taken back, so `max_host_calls` counts the program's imports only.
+    #[inline]
     pub fn engine_call(&mut self) {
         self.ledger.uncount_host_call();
     }
@@ -352,6 +355,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     }
 
     /// Records a refused `outcome` as a trap of `request`.
+    #[inline]
     fn record_trap(
         &mut self,
         request: Request,
