@@ -57,7 +57,7 @@ fn run_proofs(ws: &Workspace) -> bool {
         envs: Env::ALL.to_vec(),
         docs_and_trace: false,
         min_coverage: trace::DEFAULT_MIN_COVERAGE,
-        std_only: Vec::new(),
+        restricted: Vec::new(),
     };
     let records = ci::execute(ws, &steps, &options);
     records.iter().all(|record| record.passed)

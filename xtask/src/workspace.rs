@@ -60,53 +60,64 @@ impl Workspace {
 }
 
 impl Workspace {
-    /// The library crates whose manifest limits them to the `std` environment with
-    /// `[package.metadata.wrt]` `environments = ["std"]`.
-    pub fn std_only_crates(&self) -> io::Result<Vec<String>> {
-        let mut std_only = Vec::new();
+    /// The library crates whose manifest names the environments they exist in, with
+    /// `[package.metadata.wrt]` `environments = ["alloc", "std"]`, and those names. A crate
+    /// that names none exists in every environment.
+    pub fn restricted_crates(&self) -> io::Result<Vec<(String, Vec<String>)>> {
+        let mut restricted = Vec::new();
         for krate in self.library_crates()? {
             let manifest = std::fs::read_to_string(self.root.join(&krate).join("Cargo.toml"))?;
-            if declares_std_only(&manifest) {
-                std_only.push(krate);
+            if let Some(environments) = declared_environments(&manifest) {
+                restricted.push((krate, environments));
             }
         }
-        Ok(std_only)
+        Ok(restricted)
     }
 }
 
-/// Whether a crate manifest's `[package.metadata.wrt]` table says `environments = ["std"]`.
-pub fn declares_std_only(manifest: &str) -> bool {
-    let Some(start) = manifest.find("[package.metadata.wrt]") else {
-        return false;
-    };
+/// The `environments = [...]` list of a crate manifest's `[package.metadata.wrt]` table.
+pub fn declared_environments(manifest: &str) -> Option<Vec<String>> {
+    let start = manifest.find("[package.metadata.wrt]")?;
     let table = &manifest[start..];
     let table = table[1..]
         .find("\n[")
         .map_or(table, |end| &table[..end + 1]);
-    table.lines().any(|line| {
+    table.lines().find_map(|line| {
         let line: String = line
             .split('#')
             .next()
             .unwrap_or_default()
             .split_whitespace()
             .collect();
-        line == r#"environments=["std"]"#
+        let list = line.strip_prefix("environments=[")?.strip_suffix(']')?;
+        Some(
+            list.split(',')
+                .map(|name| name.trim_matches('"').to_string())
+                .filter(|name| !name.is_empty())
+                .collect(),
+        )
     })
 }
 
 #[cfg(test)]
-mod std_only_tests {
-    use super::declares_std_only;
+mod environment_tests {
+    use super::declared_environments;
 
     #[test]
     fn only_the_wrt_metadata_table_counts() {
-        assert!(declares_std_only(
-            "[package]\nname = \"a\"\n\n[package.metadata.wrt]\nenvironments = [\"std\"]\n"
-        ));
-        assert!(!declares_std_only("[package]\nname = \"a\"\n"));
-        assert!(!declares_std_only(
-            "[package.metadata.wrt]\n\n[features]\nenvironments = [\"std\"]\n"
-        ));
+        assert_eq!(
+            declared_environments(
+                "[package]\nname = \"a\"\n\n[package.metadata.wrt]\nenvironments = [\"alloc\", \"std\"]\n"
+            ),
+            Some(vec!["alloc".to_string(), "std".to_string()])
+        );
+        assert_eq!(declared_environments("[package]\nname = \"a\"\n"), None);
+        assert_eq!(
+            declared_environments(
+                "[package.metadata.wrt]\n\n[features]\nenvironments = [\"std\"]\n"
+            ),
+            None
+        );
     }
 }
 

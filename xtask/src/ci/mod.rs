@@ -36,7 +36,7 @@ pub fn main(ws: &Workspace, args: &[String]) -> io::Result<bool> {
     let options = parse_args(args).map_err(io::Error::other)?;
     let libraries = ws.library_crates()?;
     let mut options = options;
-    options.std_only = ws.std_only_crates()?;
+    options.restricted = ws.restricted_crates()?;
     let steps = plan(&libraries, &options, &ws.target_dir);
     let started = Instant::now();
     let records = execute(ws, &steps, &options);

@@ -53,9 +53,20 @@ pub struct Options {
     pub docs_and_trace: bool,
     /// Minimum public-type citation share, in percent, for the trace step.
     pub min_coverage: f64,
-    /// Library crates that exist in the `std` environment only (an engine that needs std):
-    /// their `Cargo.toml` says `[package.metadata.wrt] environments = ["std"]`.
-    pub std_only: Vec<String>,
+    /// Library crates that exist in some environments only (an engine that needs a heap or
+    /// std), with those environments' names: their `Cargo.toml` says
+    /// `[package.metadata.wrt] environments = ["alloc", "std"]`.
+    pub restricted: Vec<(String, Vec<String>)>,
+}
+
+impl Options {
+    /// Whether `krate` exists in `env`: every crate does, unless its manifest lists others.
+    pub fn exists_in(&self, krate: &str, env: Env) -> bool {
+        self.restricted
+            .iter()
+            .find(|(name, _)| name == krate)
+            .is_none_or(|(_, envs)| envs.iter().any(|name| name == env.name()))
+    }
 }
 
 /// One thing to run and how to judge it.
@@ -138,7 +149,7 @@ pub fn plan(libraries: &[String], options: &Options, target_dir: &Path) -> Vec<S
     for &env in &options.envs {
         let in_env: Vec<&String> = libraries
             .iter()
-            .filter(|krate| env == Env::Std || !options.std_only.contains(krate))
+            .filter(|krate| options.exists_in(krate, env))
             .collect();
         for &krate in &in_env {
             let mut args = vec!["clippy", "-p", krate, "--all-targets"];
@@ -250,7 +261,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
         envs,
         docs_and_trace,
         min_coverage,
-        std_only: Vec::new(),
+        restricted: Vec::new(),
     })
 }
 
@@ -329,9 +340,9 @@ mod tests {
     }
 
     #[test]
-    fn std_only_crates_are_left_out_of_the_other_environments() {
+    fn restricted_crates_run_in_their_environments_only() {
         let mut options = parse_args(&[]).unwrap();
-        options.std_only = vec!["wrt-b".into()];
+        options.restricted = vec![("wrt-b".into(), vec!["std".into()])];
         let steps = plan(&libs(), &options, Path::new("target"));
         let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
         assert!(names.contains(&"nextest wrt-b (std)"));
