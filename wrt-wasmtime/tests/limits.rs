@@ -240,6 +240,7 @@ fn an_endless_loop_is_stopped_by_max_execution_time_within_one_tick() {
     let started = Instant::now();
     let error = run.call(&mut store, ()).unwrap_err();
     let elapsed = started.elapsed();
+    eprintln!("max_execution_time {deadline:?}, tick {tick:?}: stopped after {elapsed:?}");
     assert!(
         matches!(
             limit_refusal(&error),
