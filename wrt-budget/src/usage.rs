@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 use serde::Serialize;
+use std::sync::Arc;
 use wrt_component::ResourceError;
-use wrt_component::engine::{GrowthStats, OnRefusal, Refusal};
+
+use wrt_component::engine::{GrowthStats, OnRefusal, Refusal, SharedBudget, StoreLimiter};
 use wrt_wasmtime::Governor;
 
 const PAGE: u64 = 65_536;
@@ -108,16 +110,15 @@ pub struct UsageReport {
 }
 
 impl UsageReport {
-    /// The report of a store's governor after the run.
+    /// The report of a store's limiter after the run (either engine's governor has one).
     pub fn new(
         file: String,
         kind: &'static str,
-        governor: &Governor,
+        limiter: &StoreLimiter<Arc<SharedBudget>>,
         memories: Vec<MemoryFigures>,
         fuel_on: bool,
         outcome: Outcome,
     ) -> Self {
-        let limiter = governor.limiter();
         let usage = limiter.usage();
         let memory = GrowthFigures::from(limiter.memory_stats());
         Self {

@@ -344,3 +344,96 @@ fn arguments_environment_and_preopened_directories_reach_the_program() {
     );
     assert_eq!(bad_dir.status.code(), Some(2));
 }
+
+#[test]
+fn wasmi_gives_the_same_report_and_refuses_components() {
+    let file = fixture("hello.wat");
+    for limit in ["4 pages", "64MiB"] {
+        let report = |engine: &str| {
+            let output = wrt_budget(
+                &[
+                    "run",
+                    "--engine",
+                    engine,
+                    "--json",
+                    "--max-memory",
+                    limit,
+                    file.to_str().unwrap(),
+                ],
+                b"",
+            );
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&output.stdout),
+                "hello from a governed WebAssembly program\n"
+            );
+            report_of(&output)
+        };
+        let (wasmtime, wasmi) = (report("wasmtime"), report("wasmi"));
+        for key in [
+            "memories",
+            "memory",
+            "memory_peak_pages",
+            "tables",
+            "instances",
+            "wasm_entries",
+            "host_calls",
+            "refusals",
+            "refusals_total",
+            "outcome",
+        ] {
+            assert_eq!(wasmtime[key], wasmi[key], "{key} under {limit}");
+        }
+    }
+    let component = wrt_budget(
+        &[
+            "run",
+            "--engine",
+            "wasmi",
+            fixture("command_component.wat").to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(component.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&component.stderr).contains("wasmi runs core modules only"));
+}
+
+#[test]
+fn the_real_program_is_stopped_the_same_way_in_wasmi() {
+    let Some(boolector) = boolector() else { return };
+    let path = boolector.to_str().unwrap();
+    let tight = wrt_budget(
+        &[
+            "run",
+            "--engine",
+            "wasmi",
+            "--json",
+            "--max-memory",
+            "4MiB",
+            path,
+            "--",
+            "-ds",
+        ],
+        &chain(10_000),
+    );
+    assert_eq!(
+        tight.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&tight.stderr)
+    );
+    let report = report_of(&tight);
+    assert_eq!(report["memory"]["peak"], 4 << 20);
+    assert_eq!(report["refusals"][0]["request"], "GrowMemory");
+    assert!(
+        report["refusals"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("max_memory exceeded")
+    );
+}

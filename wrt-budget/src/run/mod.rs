@@ -1,6 +1,7 @@
 //! `wrt-budget run`: admit a WASI command, run it in wasmtime under the limits, report.
 
 mod wasi;
+mod wasmi_job;
 
 use wasi::Job;
 
@@ -20,6 +21,15 @@ use crate::limit_args::{LimitArgs, load};
 use crate::render::{self, FileResult};
 use crate::usage::{Outcome, UsageReport};
 use crate::{EXIT_ERROR, EXIT_REFUSED, EXIT_TRAPPED};
+
+/// The engine a program runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Engine {
+    /// wasmtime, with wasmtime-wasi (preview1 modules, preview2 components).
+    Wasmtime,
+    /// wasmi, with wasmi's WASI (preview1 modules).
+    Wasmi,
+}
 
 /// `wrt-budget run`: run a WASI command (a preview1 module exporting `_start`, or a
 /// preview2 component exporting `wasi:cli/run`) in wasmtime, held to a component's limits
@@ -42,6 +52,10 @@ pub struct Args {
     /// Set an environment variable of the program.
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub envs: Vec<String>,
+    /// The engine: wasmtime (modules and components) or wasmi (core modules; the
+    /// interpreter of devices without an operating system).
+    #[arg(long, value_enum, default_value_t = Engine::Wasmtime)]
+    pub engine: Engine,
     /// A refused memory.grow or table.grow traps instead of returning -1.
     #[arg(long)]
     pub trap: bool,
@@ -123,6 +137,29 @@ fn execute(args: &Args, err: &mut dyn Write) -> Result<UsageReport, Failure> {
             "refused by admission: nothing was run".into(),
         ));
     }
+    let refusals = if args.trap {
+        RefusalPolicy::trap()
+    } else {
+        RefusalPolicy::deny()
+    };
+    let file = args.file.display().to_string();
+    let is_component = wasmparser::Parser::is_component(&bytes);
+    if args.engine == Engine::Wasmi {
+        if is_component {
+            return Err(Failure(
+                EXIT_ERROR,
+                "wasmi runs core modules only: run components with --engine wasmtime".into(),
+            ));
+        }
+        let job = wasmi_job::WasmiJob {
+            bytes: &bytes,
+            limits,
+            policy,
+            refusals,
+            file,
+        };
+        return job.run(args);
+    }
     let options = EngineOptions {
         fuel: limits.max_fuel != u64::MAX,
         ..EngineOptions::default()
@@ -134,14 +171,8 @@ fn execute(args: &Args, err: &mut dyn Write) -> Result<UsageReport, Failure> {
     let budget = Arc::new(SharedBudget::new(RuntimeBudget::unlimited()));
     let engine = GovernedEngine::with_config(config, options, budget)
         .map_err(|e| Failure(EXIT_ERROR, format!("{e:#}")))?;
-    let refusals = if args.trap {
-        RefusalPolicy::trap()
-    } else {
-        RefusalPolicy::deny()
-    };
     let governor = engine.governor_with(ComponentId(1), limits, refusals);
     let wasi = wasi_context(args)?;
-    let file = args.file.display().to_string();
     let job = Job {
         engine: &engine,
         bytes: &bytes,
@@ -149,7 +180,7 @@ fn execute(args: &Args, err: &mut dyn Write) -> Result<UsageReport, Failure> {
         policy,
         file,
     };
-    if wasmparser::Parser::is_component(&bytes) {
+    if is_component {
         job.component(governor, wasi)
     } else {
         job.module(governor, wasi)

@@ -75,7 +75,7 @@ impl Job<'_> {
         UsageReport::new(
             self.file.clone(),
             kind,
-            governor,
+            governor.limiter(),
             memories,
             fuel_on,
             outcome,
