@@ -1,43 +1,12 @@
 //! The admission gate: a binary is judged against the limits before it is compiled, so a
 //! refused one never gets near a store and no memory of it is ever allocated.
 
-use alloc::boxed::Box;
-
 use wasmi::{Engine, Module};
 use wrt_component::ResourceLimits;
-use wrt_component::admission::{
-    AdmissionError, AdmissionReport, Policy, admit_with, read_requirements,
-};
+use wrt_component::admission::{AdmissionReport, Policy, judge};
 
-/// Why a binary did not pass the gate.
-#[derive(Debug)]
-pub enum GateError {
-    /// Admission refused it: the whole report, with every violated limit.
-    Refused(Box<AdmissionReport>),
-    /// The bytes are not a valid module or component.
-    Malformed(AdmissionError),
-    /// wasmi could not compile it: a component (wasmi runs core modules only), a proposal
-    /// wasmi lacks, an implementation limit.
-    Compile(wasmi::Error),
-}
-
-impl core::fmt::Display for GateError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Self::Refused(report) => {
-                write!(f, "refused by admission:")?;
-                for violation in &report.violations {
-                    write!(f, " {violation:?};")?;
-                }
-                Ok(())
-            }
-            Self::Malformed(error) => write!(f, "not a valid module: {error}"),
-            Self::Compile(error) => write!(f, "wasmi could not compile it: {error}"),
-        }
-    }
-}
-
-impl core::error::Error for GateError {}
+/// Why a binary did not pass the gate (the shared admission error, with wasmi's).
+pub type GateError = wrt_component::admission::GateError<wasmi::Error>;
 
 /// A core module that admission accepted under a component's limits, compiled by wasmi.
 /// Only an admitted module can be instantiated through [`instantiate`](crate::instantiate),
@@ -71,11 +40,7 @@ impl AdmittedModule {
         limits: &ResourceLimits,
         policy: Policy,
     ) -> Result<Self, GateError> {
-        let requirements = read_requirements(bytes).map_err(GateError::Malformed)?;
-        let report = admit_with(&requirements, limits, policy);
-        if !report.is_admitted() {
-            return Err(GateError::Refused(Box::new(report)));
-        }
+        let report = judge(bytes, limits, policy)?;
         let module = Module::new(engine, bytes).map_err(GateError::Compile)?;
         Ok(Self { module, report })
     }

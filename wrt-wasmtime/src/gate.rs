@@ -4,53 +4,10 @@
 use wasmtime::component::Component;
 use wasmtime::{Engine, Module};
 use wrt_component::ResourceLimits;
-use wrt_component::admission::{
-    AdmissionError, AdmissionReport, Policy, admit_with, read_requirements,
-};
+use wrt_component::admission::{AdmissionReport, Policy, judge};
 
-/// Why a binary did not pass the gate.
-#[derive(Debug)]
-pub enum GateError {
-    /// Admission refused it: the whole report, with every violated limit.
-    Refused(Box<AdmissionReport>),
-    /// The bytes are not a valid module or component.
-    Malformed(AdmissionError),
-    /// wasmtime could not compile it.
-    Compile(wasmtime::Error),
-}
-
-impl core::fmt::Display for GateError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Self::Refused(report) => {
-                write!(f, "refused by admission:")?;
-                for violation in &report.violations {
-                    write!(f, " {violation:?};")?;
-                }
-                Ok(())
-            }
-            Self::Malformed(error) => write!(f, "not a valid module or component: {error}"),
-            Self::Compile(error) => write!(f, "wasmtime could not compile it: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for GateError {}
-
-/// Reads and judges `bytes`; the report when admitted.
-fn judge(
-    bytes: &[u8],
-    limits: &ResourceLimits,
-    policy: Policy,
-) -> Result<AdmissionReport, GateError> {
-    let requirements = read_requirements(bytes).map_err(GateError::Malformed)?;
-    let report = admit_with(&requirements, limits, policy);
-    if report.is_admitted() {
-        Ok(report)
-    } else {
-        Err(GateError::Refused(Box::new(report)))
-    }
-}
+/// Why a binary did not pass the gate (the shared admission error, with wasmtime's).
+pub type GateError = wrt_component::admission::GateError<wasmtime::Error>;
 
 /// What the gate compiles: a core [`Module`] or a [`Component`].
 pub trait Binary: Sized + Clone {

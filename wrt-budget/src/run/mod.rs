@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use clap::Parser;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
-use wrt_component::admission::{admit_with, read_requirements};
+use wrt_component::admission::{GateError, admit_with, read_requirements};
 use wrt_component::engine::{RefusalPolicy, SharedBudget};
 use wrt_component::{ComponentId, RuntimeBudget};
 use wrt_platform::linux::LinuxConfig;
-use wrt_wasmtime::{EngineOptions, GateError, GovernedEngine, PlatformMemoryCreator};
+use wrt_wasmtime::{EngineOptions, GovernedEngine, PlatformMemoryCreator};
 
 use crate::limit_args::{LimitArgs, load};
 use crate::render::{self, FileResult};
@@ -76,8 +76,8 @@ pub struct Args {
 /// A failure before the program ran: its exit status and message.
 pub(crate) struct Failure(pub(crate) u8, pub(crate) String);
 
-impl From<GateError> for Failure {
-    fn from(error: GateError) -> Self {
+impl<E: core::fmt::Display> From<GateError<E>> for Failure {
+    fn from(error: GateError<E>) -> Self {
         let status = match error {
             GateError::Refused(_) => EXIT_REFUSED,
             GateError::Malformed(_) | GateError::Compile(_) => EXIT_ERROR,

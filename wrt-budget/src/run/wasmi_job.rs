@@ -88,8 +88,7 @@ impl WasmiJob<'_> {
         let fuel_on = self.limits.max_fuel != u64::MAX;
         let engine = GovernedEngine::new(EngineOptions { fuel: fuel_on });
         let module =
-            AdmittedModule::with_policy(engine.engine(), self.bytes, &self.limits, self.policy)
-                .map_err(|e| Failure(gate_status(&e), e.to_string()))?;
+            AdmittedModule::with_policy(engine.engine(), self.bytes, &self.limits, self.policy)?;
         let mut linker: Linker<WasmiState> = Linker::new(engine.engine());
         wasmi_wasi::add_to_linker(&mut linker, |state: &mut WasmiState| &mut state.wasi)
             .map_err(error)?;
@@ -139,12 +138,5 @@ impl WasmiJob<'_> {
             })
             .collect();
         Ok(report(&store, memories, outcome))
-    }
-}
-
-fn gate_status(error: &wrt_wasmi::GateError) -> u8 {
-    match error {
-        wrt_wasmi::GateError::Refused(_) => crate::EXIT_REFUSED,
-        _ => EXIT_ERROR,
     }
 }

@@ -30,6 +30,7 @@ mod admit;
 mod budget;
 mod declared;
 mod error;
+mod gate;
 mod leb128;
 mod plan;
 mod read;
@@ -45,6 +46,7 @@ pub use declared::{
     DECLARED_LIMITS_SECTION, DECLARED_LIMITS_VERSION, DeclaredLimits, DeclaredLimitsError,
 };
 pub use error::AdmissionError;
+pub use gate::{GateError, judge};
 pub use plan::{MAX_PLANNED_ITEMS, PlanError, plan};
 pub use read::{
     MAX_NESTING_DEPTH, MAX_RECORDED_NAME_LEN, MAX_RECORDED_NAMES, proposals_used,

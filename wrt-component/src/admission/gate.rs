@@ -1,0 +1,55 @@
+//! [`judge`]: the decision an engine adapter's admission gate makes before it compiles, and
+//! [`GateError`], the one way every adapter reports a binary that did not pass.
+
+use alloc::boxed::Box;
+use core::fmt;
+
+use super::{AdmissionError, AdmissionReport, Policy, admit_with, read_requirements};
+use crate::limits::ResourceLimits;
+
+/// Why a binary did not pass an engine's admission gate; `E` is the engine's compile error.
+#[derive(Debug)]
+pub enum GateError<E> {
+    /// Admission refused it: the whole report, with every violated limit.
+    Refused(Box<AdmissionReport>),
+    /// The bytes are not a valid module or component.
+    Malformed(AdmissionError),
+    /// The engine could not compile it (a component given to a core-only engine, a proposal
+    /// the engine lacks, an implementation limit).
+    Compile(E),
+}
+
+impl<E: fmt::Display> fmt::Display for GateError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Refused(report) => {
+                write!(f, "refused by admission:")?;
+                for violation in &report.violations {
+                    write!(f, " {violation};")?;
+                }
+                Ok(())
+            }
+            Self::Malformed(error) => write!(f, "not a valid module or component: {error}"),
+            Self::Compile(error) => write!(f, "the engine could not compile it: {error}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> core::error::Error for GateError<E> {}
+
+/// Reads and judges `bytes` under `limits` and `policy`: the report when admitted, the
+/// refusal (with the whole report) or the malformation otherwise. Adapters compile only
+/// after this says yes.
+pub fn judge<E>(
+    bytes: &[u8],
+    limits: &ResourceLimits,
+    policy: Policy,
+) -> Result<AdmissionReport, GateError<E>> {
+    let requirements = read_requirements(bytes).map_err(GateError::Malformed)?;
+    let report = admit_with(&requirements, limits, policy);
+    if report.is_admitted() {
+        Ok(report)
+    } else {
+        Err(GateError::Refused(Box::new(report)))
+    }
+}
