@@ -66,19 +66,12 @@ pub fn staticlib_path(target_dir: &Path, proof: &str) -> PathBuf {
 
 /// Writes, compiles and runs the harness of `proof` (already built); `Ok` carries a summary.
 pub fn run_proof(ws: &Workspace, proof: &str, sink: &Sink) -> Result<String, String> {
-    let source_path = ws
-        .root
-        .join("proofs")
-        .join(proof)
-        .join("src")
-        .join("lib.rs");
-    let source = std::fs::read_to_string(&source_path)
-        .map_err(|e| format!("(cannot read {}: {e})", source_path.display()))?;
-    let checks = exported_checks(&source);
+    let source_dir = ws.root.join("proofs").join(proof).join("src");
+    let checks = exported_checks(&proof_sources(&source_dir)?);
     if checks.is_empty() {
         return Err(format!(
             "(no `pub extern \"C\" fn wrt_proof_*` in {})",
-            source_path.display()
+            source_dir.display()
         ));
     }
     let out_dir = ws.target_dir.join(TARGET_SUBDIR);
@@ -109,6 +102,26 @@ pub fn run_proof(ws: &Workspace, proof: &str, sink: &Sink) -> Result<String, Str
         checks.len(),
         checks.len()
     ))
+}
+
+/// Every `.rs` file of a proof's `src/`, in name order, as one text: checks may live in
+/// any module of the proof.
+fn proof_sources(dir: &Path) -> Result<String, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("(cannot read {}: {e})", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+        .collect();
+    paths.sort();
+    let mut text = String::new();
+    for path in paths {
+        let source = std::fs::read_to_string(&path)
+            .map_err(|e| format!("(cannot read {}: {e})", path.display()))?;
+        text.push_str(&source);
+        text.push('\n');
+    }
+    Ok(text)
 }
 
 /// Runs `exe`, killing it after `limit`; returns whether it exited 0, and its stdout.
@@ -160,6 +173,30 @@ mod tests {
         assert!(c.contains("extern uint32_t wrt_proof_a(void);"));
         assert!(c.contains("result = wrt_proof_b();"));
         assert!(c.contains("return failed == 0 ? 0 : 1;"));
+    }
+
+    #[test]
+    fn checks_are_read_from_every_module_of_the_proof() {
+        let dir = std::env::temp_dir().join(format!("wrt-proof-sources-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("lib.rs"),
+            "pub extern \"C\" fn wrt_proof_lib() -> u32 { 0 }",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("engine.rs"),
+            "pub extern \"C\" fn wrt_proof_engine() -> u32 { 0 }",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("notes.txt"),
+            "pub extern \"C\" fn wrt_proof_not_rust() -> u32 { 0 }",
+        )
+        .unwrap();
+        let checks = exported_checks(&proof_sources(&dir).unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(checks, ["wrt_proof_engine", "wrt_proof_lib"]);
     }
 
     #[test]

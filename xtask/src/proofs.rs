@@ -11,7 +11,10 @@
 //!   proof cannot silently stop proving anything; `leak-std` (turning on `wrt-foundation/std`)
 //!   must fail likewise, with a duplicate `panic_impl`.
 //! * `proofs/alloc`: `no_std` + `alloc` with the consumer's own `#[global_allocator]` (a bump
-//!   allocator over a static array), library crates with `features = ["alloc"]`.
+//!   allocator over a static array), library crates with `features = ["alloc"]`, and wasmi
+//!   running Wasm under `wrt-wasmi`'s limits. Its negative check, `leak-std` (turning on
+//!   `wrt-wasmi/std`), must fail with a duplicate `panic_impl`: the real engine adapter,
+//!   built as an ECU integrator builds it, has no std in its graph.
 //!
 //! After each build, [`crate::proof_harness`] links the staticlib into a generated C `main`
 //! and runs every exported check, so the proof code is executed, not only compiled.
@@ -91,6 +94,11 @@ pub fn steps(envs: &[Env], target_dir: &Path) -> Vec<Step> {
             name: "alloc proof runs its checks".into(),
             action: Action::ProofRun("alloc".into()),
         });
+        steps.push(step(
+            "alloc proof rejects std",
+            build_args("alloc", &target, &["leak-std"]),
+            Check::MustFailWith(DUPLICATE_PANIC_HANDLER_ERROR),
+        ));
     }
     steps
 }
@@ -109,6 +117,20 @@ mod tests {
         };
         assert!(args.windows(2).any(|w| w == ["--features", "leak-alloc"]));
         assert!(matches!(check, Check::MustFailWith(NO_ALLOCATOR_ERROR)));
+    }
+
+    #[test]
+    fn alloc_proof_must_fail_with_std() {
+        let steps = steps(&[Env::Alloc], Path::new("target"));
+        assert_eq!(steps.len(), 3);
+        let Action::Cargo { args, check, .. } = &steps[2].action else {
+            panic!("not a cargo step");
+        };
+        assert!(args.windows(2).any(|w| w == ["--features", "leak-std"]));
+        assert!(matches!(
+            check,
+            Check::MustFailWith(DUPLICATE_PANIC_HANDLER_ERROR)
+        ));
     }
 
     #[test]

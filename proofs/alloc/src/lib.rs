@@ -13,6 +13,8 @@
 
 extern crate alloc;
 
+mod engine;
+
 use alloc::vec::Vec;
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
@@ -32,8 +34,9 @@ use wrt_foundation::{BoundedVec, ManualClock};
 use wrt_metrics::export::prometheus_string;
 use wrt_metrics::{AllocationRecorder, ResourceMetricsCollector};
 
-/// Bytes the bump allocator can hand out over the program's lifetime.
-const ARENA_SIZE: usize = 1024 * 1024;
+/// Bytes the bump allocator can hand out over the program's lifetime: wasmi reallocates a
+/// linear memory on every grow and nothing is ever freed, so the engine checks need megabytes.
+const ARENA_SIZE: usize = 8 * 1024 * 1024;
 
 /// A bump allocator: `next` is the offset of the first byte not yet handed out.
 struct BumpAllocator {
@@ -96,6 +99,14 @@ fn panic(_info: &PanicInfo) -> ! {
         core::hint::spin_loop();
     }
 }
+
+/// The precompiled `alloc` is built to unwind, so code of it that wasmi uses (collections
+/// dropped on a panic path) names the unwinding personality routine. With `panic = "abort"`
+/// nothing ever unwinds, so the routine is never called; it only has to exist for the link.
+// SAFETY: `no_mangle` exports the symbol the precompiled `alloc` refers to; no other item
+// defines it (std, which would, is not in this graph — the `leak-std` check proves that).
+#[unsafe(no_mangle)]
+pub extern "C" fn rust_eh_personality() {}
 
 /// `0` when every check held, else the 1-based number of the first that did not.
 fn all(checks: &[bool]) -> u32 {
