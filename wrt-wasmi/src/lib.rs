@@ -20,6 +20,9 @@
 //! **Time.** wasmi has no epochs: `max_execution_time` is charged through the wrt
 //! [`Clock`](wrt_foundation::Clock) at every crossing of the call hook — where control comes
 //! back to the host. A loop that never calls the host is stopped by `max_fuel`, not by time.
+//! Without a time limit the clock is read only when Wasm is entered and returns (the usage
+//! still shows the time once the call is over): a clock read costs more than a no-op host
+//! call.
 //!
 //! **Fuel.** The hook sees only the store's data, not its fuel, so the fuel the engine burnt
 //! is booked by [`call`] and [`instantiate`] on return (or by [`settle`] after a call made
