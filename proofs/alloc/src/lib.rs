@@ -100,14 +100,6 @@ fn panic(_info: &PanicInfo) -> ! {
     }
 }
 
-/// The precompiled `alloc` is built to unwind, so code of it that wasmi uses (collections
-/// dropped on a panic path) names the unwinding personality routine. With `panic = "abort"`
-/// nothing ever unwinds, so the routine is never called; it only has to exist for the link.
-// SAFETY: `no_mangle` exports the symbol the precompiled `alloc` refers to; no other item
-// defines it (std, which would, is not in this graph — the `leak-std` check proves that).
-#[unsafe(no_mangle)]
-pub extern "C" fn rust_eh_personality() {}
-
 /// `0` when every check held, else the 1-based number of the first that did not.
 fn all(checks: &[bool]) -> u32 {
     let mut step = 0_u32;
