@@ -5,20 +5,54 @@
 # .rst sources and checks every :source: / :symbol: / :test: against the code; the convention
 # is described in traceability.rst.
 
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+
+
+def _git(*args: str) -> str:
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+# The stamp: the commit the docs describe, and "modified" when the working tree differs
+# from it (then the source pages show the tree, not the commit). A build outside a git
+# checkout fails here: unstamped docs are not evidence.
+WRT_COMMIT = _git("rev-parse", "HEAD")
+WRT_MODIFIED = _git("status", "--porcelain", "--untracked-files=no") != ""
+WRT_STAMP = WRT_COMMIT + (" (modified)" if WRT_MODIFIED else "")
+
 project = "wrt resource management"
 author = "wrt contributors"
 copyright = "wrt contributors"
-version = "0.1"
-release = "0.1.0"
+# needs.json records `version` as its `current_version`: the stamp goes there too.
+version = WRT_STAMP
+release = WRT_STAMP
+
+html_context = {"wrt_stamp": WRT_STAMP, "wrt_commit": WRT_COMMIT}
+templates_path = ["_templates"]
+html_static_path = ["_static"]
 
 # myst_parser renders docs/declared-limits.md (written with the admission code) as a page.
-extensions = ["sphinx_needs", "myst_parser"]
+# wrt_sources (docs/_ext) links every citation to a generated page of the cited lines;
+# wrt_trace_diagrams adds each page's needflow. graphviz draws the needflows as SVG.
+extensions = [
+    "sphinx_needs",
+    "myst_parser",
+    "sphinx.ext.graphviz",
+    "wrt_sources",
+    "wrt_trace_diagrams",
+]
+graphviz_output_format = "svg"
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 # Pygments' WAT lexer does not know annotations such as `(@custom ...)`; the block is then
 # shown without colours. Only colouring is affected, so this one warning is not an error.
 suppress_warnings = ["misc.highlighting_failure"]
 
-exclude_patterns = ["_build", ".venv", "requirements.txt"]
+exclude_patterns = ["_build", ".venv", "requirements.txt", "_ext", "_templates", "_static"]
 root_doc = "index"
 html_theme = "alabaster"
 html_title = "wrt resource management"
@@ -136,3 +170,7 @@ needs_reproducible_json = True
 
 needs_table_style = "TABLE"
 needs_table_columns = "ID;TITLE;TYPE;OUTGOING;INCOMING"
+
+# Trace diagrams: requirement -> architecture -> implementation -> test, drawn by graphviz.
+needs_flow_engine = "graphviz"
+needs_flow_show_links = True
