@@ -147,6 +147,8 @@ def _highlighted_lines(text: str) -> list[str]:
 def _page_body(app, cited: Cited, citing: set[str], pagename: str) -> str:
     root = _repository(app)
     text = (root / cited.path).read_text(encoding="utf-8")
+    # Each line is a block of its own (CSS), so no newline between them: one would show
+    # as an empty line after every line.
     rows = []
     for number, line in enumerate(_highlighted_lines(text), start=1):
         mark = " wrt-cited" if cited.start <= number <= cited.end else ""
@@ -164,7 +166,7 @@ def _page_body(app, cited: Cited, citing: set[str], pagename: str) -> str:
         f'<p class="wrt-stamp">At commit <code>{html.escape(stamp)}</code>. '
         f"Cited from: {back}.</p>\n"
         f'<div class="highlight wrt-source" data-path="{html.escape(cited.path)}" '
-        f'data-range="{cited.start}-{cited.end}"><pre>' + "\n".join(rows) + "</pre></div>\n"
+        f'data-range="{cited.start}-{cited.end}"><pre>' + "".join(rows) + "</pre></div>\n"
     )
 
 

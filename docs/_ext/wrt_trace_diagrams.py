@@ -18,7 +18,7 @@ WHOLE_WORKSPACE_PAGE = "traceability"
 
 
 def _diagram(title: str, filter_expression: str | None) -> str:
-    lines = ["", "", title, "-" * len(title), "", ".. needflow::", "   :show_link_names:"]
+    lines = ["", "", title, "-" * len(title), "", ".. needflow::", "   :show_link_names:", "   :direction: right"]
     if filter_expression:
         lines.append(f"   :filter: {filter_expression}")
     return "\n".join(lines) + "\n"
