@@ -20,7 +20,9 @@ use core::hint::black_box;
 use core::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use wasmi::{CallHook, Config, Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder};
+use wasmi::{
+    CallHook, Config, Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, TypedFunc,
+};
 use wrt_component::engine::SharedBudget;
 use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
 use wrt_wasmi::{AdmittedModule, EngineOptions, Governed, GovernedEngine, call, instantiate};
@@ -159,20 +161,25 @@ impl core::fmt::Display for Exhausted {
 impl core::error::Error for Exhausted {}
 impl wasmi::errors::HostError for Exhausted {}
 
+/// `HOST` instantiated in a plain store, its import a no-op; its `run`.
+fn ticking<T>(engine: &Engine, store: &mut Store<T>, module: &Module) -> TypedFunc<i32, ()> {
+    let mut linker = Linker::new(engine);
+    linker.func_wrap("host", "tick", || {}).expect("linked");
+    let instance = linker
+        .instantiate_and_start(&mut *store, module)
+        .expect("inst");
+    instance
+        .get_typed_func::<i32, ()>(&*store, "run")
+        .expect("run")
+}
+
 fn host_calls(c: &mut Criterion) {
     let mut group = c.benchmark_group("host_calls");
 
     let engine = plain_engine(false);
     let module = Module::new(&engine, wasm(HOST)).expect("compiled");
-    let mut linker = Linker::new(&engine);
-    linker.func_wrap("host", "tick", || {}).expect("linked");
     let mut store = plain_store(&engine, false);
-    let instance = linker
-        .instantiate_and_start(&mut store, &module)
-        .expect("inst");
-    let run = instance
-        .get_typed_func::<i32, ()>(&store, "run")
-        .expect("run");
+    let run = ticking(&engine, &mut store, &module);
     group.bench_function("wasmi_store_limits", |b| {
         b.iter(|| run.call(&mut store, black_box(HOST_CALLS)).expect("runs"));
     });
@@ -196,14 +203,7 @@ fn host_calls(c: &mut Criterion) {
         }
         Ok(())
     });
-    let mut linker = Linker::new(&engine);
-    linker.func_wrap("host", "tick", || {}).expect("linked");
-    let instance = linker
-        .instantiate_and_start(&mut store, &module)
-        .expect("inst");
-    let run = instance
-        .get_typed_func::<i32, ()>(&store, "run")
-        .expect("run");
+    let run = ticking(&engine, &mut store, &module);
     run.call(&mut store, HOST_CALLS).expect("runs");
     assert_eq!(
         store.data().host_calls,

@@ -7,15 +7,16 @@
 //! budget: after every step it equals the pages wasmi itself reports for the live stores,
 //! never exceeds its cap, and is exactly zero once every store is gone.
 
+mod common;
+
+use common::{GROWER, Still};
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use proptest::prelude::*;
 use wasmi::{Linker, Memory, Store, TypedFunc};
 use wrt_component::engine::{RefusalPolicy, SharedBudget};
 use wrt_component::{ComponentId, LimitKind, ResourceLimits, RuntimeBudget};
-use wrt_foundation::{Clock, Timestamp};
 use wrt_wasmi::{AdmittedModule, EngineOptions, Governed, GovernedEngine, call, instantiate};
 
 const PAGE: usize = 65_536;
@@ -23,19 +24,6 @@ const PAGE: usize = 65_536;
 const BUDGET_PAGES: usize = 12;
 /// Live stores at most (further creations are skipped, as a full slot table would).
 const MAX_STORES: usize = 4;
-
-const GROWER: &str = r#"(module
-  (memory (export "memory") 1)
-  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
-
-/// These stores have no time limit: a clock that never moves.
-struct Still(AtomicU64);
-
-impl Clock for Still {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_duration(Duration::from_nanos(self.0.load(Ordering::Relaxed)))
-    }
-}
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -115,7 +103,7 @@ impl Harness {
             ComponentId(self.live.len() as u32),
             limits,
             RefusalPolicy::deny(),
-            Box::new(Still(AtomicU64::new(0))),
+            Box::new(Still),
         );
         let mut store = self.engine.store(governor, ());
         let expect_ok = max_pages >= 1 && self.model_pages() < BUDGET_PAGES;

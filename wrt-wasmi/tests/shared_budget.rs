@@ -1,14 +1,16 @@
 //! Many stores on many threads drawing from one budget, checked against wasmi's own memory
 //! sizes (wasmi's `Store` is `Send`, so each thread owns its stores).
 
+mod common;
+
+use common::{GROWER, Still};
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasmi::{Linker, Memory, Store, TypedFunc};
 use wrt_component::engine::{RefusalPolicy, SharedBudget};
 use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
-use wrt_foundation::{Clock, Timestamp};
 use wrt_wasmi::{AdmittedModule, EngineOptions, Governed, GovernedEngine, call, instantiate};
 
 const PAGE: usize = 65_536;
@@ -16,19 +18,6 @@ const BUDGET_PAGES: usize = 40;
 const THREADS: usize = 4;
 const STORES_PER_THREAD: usize = 3;
 const STEPS: usize = 300;
-
-const GROWER: &str = r#"(module
-  (memory (export "memory") 1)
-  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
-
-/// A clock that never moves: these stores have no time limit.
-struct Still(AtomicU64);
-
-impl Clock for Still {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_duration(Duration::from_nanos(self.0.load(Ordering::Relaxed)))
-    }
-}
 
 struct Live {
     store: Store<Governed<()>>,
@@ -45,7 +34,7 @@ fn live(engine: &GovernedEngine, module: &AdmittedModule, id: u32) -> Option<Liv
         ComponentId(id),
         limits,
         RefusalPolicy::deny(),
-        Box::new(Still(AtomicU64::new(0))),
+        Box::new(Still),
     );
     let mut store = engine.store(governor, ());
     // Instantiation itself is refused when the budget has no page left for the initial memory.
