@@ -9,15 +9,15 @@
 
 mod common;
 
-use common::{GROWER, Still};
+use common::{Still, growers_sharing};
 
 use std::sync::Arc;
 
 use proptest::prelude::*;
 use wasmi::{Linker, Memory, Store, TypedFunc};
 use wrt_component::engine::{RefusalPolicy, SharedBudget};
-use wrt_component::{ComponentId, LimitKind, ResourceLimits, RuntimeBudget};
-use wrt_wasmi::{AdmittedModule, EngineOptions, Governed, GovernedEngine, call, instantiate};
+use wrt_component::{ComponentId, LimitKind, ResourceLimits};
+use wrt_wasmi::{AdmittedModule, Governed, GovernedEngine, call, instantiate};
 
 const PAGE: usize = 65_536;
 /// The runtime-wide cap in pages: small, so sequences reach it often.
@@ -63,21 +63,7 @@ struct Harness {
 
 impl Harness {
     fn new() -> Self {
-        let budget = Arc::new(SharedBudget::new(RuntimeBudget {
-            max_total_memory: BUDGET_PAGES * PAGE,
-            max_total_resources: usize::MAX,
-        }));
-        let engine = GovernedEngine::with_config(
-            wasmi::Config::default(),
-            EngineOptions::default(),
-            Arc::clone(&budget),
-        );
-        let module = AdmittedModule::new(
-            engine.engine(),
-            &wat::parse_str(GROWER).unwrap(),
-            &ResourceLimits::default(),
-        )
-        .unwrap();
+        let (budget, engine, module) = growers_sharing(BUDGET_PAGES * PAGE);
         Self {
             budget,
             engine,

@@ -3,15 +3,14 @@
 
 mod common;
 
-use common::{GROWER, Still};
+use common::{Still, growers_sharing};
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasmi::{Linker, Memory, Store, TypedFunc};
-use wrt_component::engine::{RefusalPolicy, SharedBudget};
-use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
-use wrt_wasmi::{AdmittedModule, EngineOptions, Governed, GovernedEngine, call, instantiate};
+use wrt_component::engine::RefusalPolicy;
+use wrt_component::{ComponentId, ResourceLimits};
+use wrt_wasmi::{AdmittedModule, Governed, GovernedEngine, call, instantiate};
 
 const PAGE: usize = 65_536;
 const BUDGET_PAGES: usize = 40;
@@ -50,21 +49,7 @@ fn live(engine: &GovernedEngine, module: &AdmittedModule, id: u32) -> Option<Liv
 
 #[test]
 fn threads_of_stores_never_hold_more_than_the_budget_and_give_it_all_back() {
-    let budget = Arc::new(SharedBudget::new(RuntimeBudget {
-        max_total_memory: BUDGET_PAGES * PAGE,
-        max_total_resources: usize::MAX,
-    }));
-    let engine = GovernedEngine::with_config(
-        wasmi::Config::default(),
-        EngineOptions::default(),
-        Arc::clone(&budget),
-    );
-    let module = AdmittedModule::new(
-        engine.engine(),
-        &wat::parse_str(GROWER).unwrap(),
-        &ResourceLimits::default(),
-    )
-    .unwrap();
+    let (budget, engine, module) = growers_sharing(BUDGET_PAGES * PAGE);
     // Per thread: the bytes its stores' memories have, as wasmi reports them. A slot is
     // raised after a growth and lowered before a drop, so it never exceeds what is charged.
     let seen: Vec<AtomicUsize> = (0..THREADS).map(|_| AtomicUsize::new(0)).collect();
