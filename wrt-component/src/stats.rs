@@ -12,8 +12,10 @@ pub struct CategoryStats {
     pub deallocations: u64,
     /// Refused allocations, ever.
     pub failures: u64,
-    /// Bytes (descriptors' size hints) alive now.
+    /// Bytes (descriptors' size hints) alive now, `usize::MAX` when more are.
     pub live_bytes: usize,
+    /// The same, exact: the sum can pass `usize::MAX` and come back below it.
+    live_exact: u128,
 }
 
 impl CategoryStats {
@@ -36,10 +38,13 @@ impl CategoryStats {
 pub struct AllocationStats {
     /// Per category, indexed by [`ResourceCategory::index`].
     pub by_category: [CategoryStats; ResourceCategory::COUNT],
-    /// Bytes alive now, over all categories.
+    /// Bytes alive now, over all categories; `usize::MAX` when more are.
     pub live_bytes: usize,
     /// Highest `live_bytes` seen.
     pub peak_bytes: usize,
+    /// The same, exact: `live_bytes` is its view, so after a sum that passed `usize::MAX`
+    /// the figure returns to the bytes really alive once enough are freed.
+    live_exact: u128,
 }
 
 impl AllocationStats {
@@ -49,6 +54,7 @@ impl AllocationStats {
             by_category: [ZERO_STATS; ResourceCategory::COUNT],
             live_bytes: 0,
             peak_bytes: 0,
+            live_exact: 0,
         }
     }
 
@@ -99,11 +105,14 @@ impl AllocationStats {
     // rate, so they use the cheaper wrapping increment; held amounts saturate.
     #[inline]
     pub(crate) fn record_allocation(&mut self, category: ResourceCategory, bytes: usize) {
-        self.live_bytes = self.live_bytes.saturating_add(bytes);
+        let bytes = bytes as u128;
+        self.live_exact = self.live_exact.saturating_add(bytes);
+        self.live_bytes = saturated(self.live_exact);
         self.peak_bytes = self.peak_bytes.max(self.live_bytes);
         if let Some(c) = self.by_category.get_mut(category.index()) {
             c.allocations = c.allocations.wrapping_add(1);
-            c.live_bytes = c.live_bytes.saturating_add(bytes);
+            c.live_exact = c.live_exact.saturating_add(bytes);
+            c.live_bytes = saturated(c.live_exact);
         }
     }
 
@@ -116,12 +125,22 @@ impl AllocationStats {
 
     #[inline]
     pub(crate) fn record_deallocation(&mut self, category: ResourceCategory, bytes: usize) {
-        self.live_bytes = self.live_bytes.saturating_sub(bytes);
+        let bytes = bytes as u128;
+        self.live_exact = self.live_exact.saturating_sub(bytes);
+        self.live_bytes = saturated(self.live_exact);
         if let Some(c) = self.by_category.get_mut(category.index()) {
             c.deallocations = c.deallocations.wrapping_add(1);
-            c.live_bytes = c.live_bytes.saturating_sub(bytes);
+            c.live_exact = c.live_exact.saturating_sub(bytes);
+            c.live_bytes = saturated(c.live_exact);
         }
     }
+}
+
+/// The `usize` view of an exact byte count (a `u128` sum of `usize` hints never saturates
+/// in practice: 2^64 resources of `usize::MAX` bytes each).
+#[inline]
+fn saturated(exact: u128) -> usize {
+    usize::try_from(exact).unwrap_or(usize::MAX)
 }
 
 const ZERO_STATS: CategoryStats = CategoryStats {
@@ -129,6 +148,7 @@ const ZERO_STATS: CategoryStats = CategoryStats {
     deallocations: 0,
     failures: 0,
     live_bytes: 0,
+    live_exact: 0,
 };
 
 #[cfg(test)]
@@ -150,5 +170,21 @@ mod tests {
         assert_eq!((s.live_bytes, s.peak_bytes), (5, 15));
         assert_eq!(s.category(ResourceCategory::Tables).live(), 1);
         assert_eq!(s.success_rate(), Some(2.0 / 3.0));
+    }
+
+    #[test]
+    fn live_bytes_come_back_exactly_after_passing_usize_max() {
+        // Regression: the sum saturated on the way up and was subtracted in full on the way
+        // down, so it ended at usize::MAX - 10 with usize::MAX bytes still alive.
+        let mut s = AllocationStats::new();
+        s.record_allocation(ResourceCategory::Memory, usize::MAX);
+        s.record_allocation(ResourceCategory::Memory, 10);
+        assert_eq!(s.live_bytes, usize::MAX);
+        s.record_deallocation(ResourceCategory::Memory, 10);
+        assert_eq!(s.live_bytes, usize::MAX);
+        assert_eq!(s.category(ResourceCategory::Memory).live_bytes, usize::MAX);
+        s.record_deallocation(ResourceCategory::Memory, usize::MAX);
+        assert_eq!(s.live_bytes, 0);
+        assert_eq!(s.peak_bytes, usize::MAX);
     }
 }
