@@ -28,6 +28,14 @@ pub enum ResourceError {
         /// The refused id.
         id: ResourceId,
     },
+    /// The id's generation was never issued for its slot (a made-up or corrupted id).
+    #[error("{id} was never issued: its slot is at generation {generation}")]
+    Unissued {
+        /// The refused id.
+        id: ResourceId,
+        /// The slot's generation now.
+        generation: u32,
+    },
     /// The id was issued by another manager.
     #[error("{id} is foreign: issued by {}, presented to {manager}", id.manager())]
     Foreign {
@@ -221,6 +229,7 @@ impl ResourceError {
             self,
             Self::Forged { .. }
                 | Self::Stale { .. }
+                | Self::Unissued { .. }
                 | Self::Foreign { .. }
                 | Self::WrongType { .. }
         )

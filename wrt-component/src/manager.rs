@@ -291,6 +291,7 @@ fn slot_error(id: ResourceId, error: SlotError) -> ResourceError {
     match error {
         SlotError::Forged { slots } => ResourceError::Forged { id, slots },
         SlotError::Stale => ResourceError::Stale { id },
+        SlotError::Unissued { generation } => ResourceError::Unissued { id, generation },
     }
 }
 

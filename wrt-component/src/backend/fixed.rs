@@ -120,6 +120,28 @@ mod tests {
     }
 
     #[test]
+    fn a_generation_the_slot_never_issued_is_unissued_not_stale() {
+        let mut b: FixedBackend<u32, 2> = FixedBackend::new();
+        let a = b.insert(1).unwrap();
+        let ahead = SlotKey {
+            index: a.index,
+            generation: a.generation + 3,
+        };
+        assert_eq!(b.get(ahead), Err(SlotError::Unissued { generation: 0 }));
+        assert_eq!(b.remove(ahead), Err(SlotError::Unissued { generation: 0 }));
+        assert_eq!(b.get(a), Ok(&1), "a refused key changes nothing");
+        assert_eq!(b.remove(a), Ok(1));
+        // The vacant slot waits at generation 1 for its next occupant: a key of 1 was never
+        // issued, a key of 0 was and is gone.
+        let next = SlotKey {
+            index: a.index,
+            generation: 1,
+        };
+        assert_eq!(b.get(next), Err(SlotError::Unissued { generation: 1 }));
+        assert_eq!(b.get(a), Err(SlotError::Stale));
+    }
+
+    #[test]
     fn remove_where_takes_matching_values_in_one_pass() {
         let mut b: FixedBackend<u32, 8> = FixedBackend::new();
         for v in 0..6 {

@@ -35,8 +35,14 @@ pub enum SlotError {
         /// Slots the backend has.
         slots: usize,
     },
-    /// The slot is empty or holds a value of another generation.
+    /// The key's value was released: the slot is empty or has moved on to a later
+    /// generation.
     Stale,
+    /// The key names a generation the slot has not issued yet: it was made up.
+    Unissued {
+        /// The slot's generation now.
+        generation: u32,
+    },
 }
 
 /// Slot storage for a handle table.

@@ -107,7 +107,7 @@ impl<E, S: SlotStorage<E>> SlotTable<E, S> {
         let slot = self.slot(key)?;
         match &slot.value {
             Some(value) if slot.generation == key.generation => Ok(value),
-            _ => Err(SlotError::Stale),
+            _ => Err(mismatch(slot.generation, key.generation)),
         }
     }
 
@@ -120,7 +120,7 @@ impl<E, S: SlotStorage<E>> SlotTable<E, S> {
             .ok_or(SlotError::Forged { slots: count })?;
         match &mut slot.value {
             Some(value) if slot.generation == key.generation => Ok(value),
-            _ => Err(SlotError::Stale),
+            _ => Err(mismatch(slot.generation, key.generation)),
         }
     }
 
@@ -133,9 +133,12 @@ impl<E, S: SlotStorage<E>> SlotTable<E, S> {
             .get_mut(key.index as usize)
             .ok_or(SlotError::Forged { slots: count })?;
         if slot.generation != key.generation {
-            return Err(SlotError::Stale);
+            return Err(mismatch(slot.generation, key.generation));
         }
-        let value = slot.value.take().ok_or(SlotError::Stale)?;
+        let value = slot
+            .value
+            .take()
+            .ok_or_else(|| mismatch(slot.generation, key.generation))?;
         // A slot whose generation would wrap is retired: left vacant and off the free list,
         // so no id of an earlier generation can ever match it again.
         match key.generation.checked_add(1) {
@@ -273,3 +276,19 @@ macro_rules! backend_over_slot_table {
     };
 }
 pub(crate) use backend_over_slot_table;
+
+/// Why a key does not open its slot. A slot's generation is that of its occupant, or, when
+/// vacant, the one its next occupant will get, so a key of an earlier generation was issued
+/// and released (stale), while a key of that generation or later was never issued here
+/// (made up). A retired slot stays vacant at `u32::MAX`, the generation of the last key it
+/// issued: a key of that generation is stale.
+#[cold]
+fn mismatch(slot_generation: u32, key_generation: u32) -> SlotError {
+    if key_generation < slot_generation || key_generation == u32::MAX {
+        SlotError::Stale
+    } else {
+        SlotError::Unissued {
+            generation: slot_generation,
+        }
+    }
+}
