@@ -203,3 +203,38 @@ fn numa_binding_on_a_fixture_with_two_nodes_refuses_an_offline_node() {
     let line = numa_maps.lines().find(|l| l.starts_with(&prefix)).unwrap();
     assert!(line.contains("bind:0"), "{line}");
 }
+
+#[test]
+fn a_page_size_the_system_has_no_pool_of_is_named_as_such() {
+    // Regression: asking for 3 MiB pages on a system with a 2 MiB pool was reported as "the
+    // system has no hugetlb pool".
+    let sys = fixture_dir("pool-2m-only");
+    write(
+        &sys,
+        "kernel/mm/hugepages/hugepages-2048kB/nr_hugepages",
+        "4\n",
+    );
+    write(
+        &sys,
+        "kernel/mm/hugepages/hugepages-2048kB/free_hugepages",
+        "4\n",
+    );
+    let paths = SystemPaths {
+        proc_root: sys.join("no-proc"),
+        sys_root: sys.clone(),
+        cgroup_root: sys.join("no-cgroup"),
+    };
+    for asked in [3 << 20, 1 << 30] {
+        let region = hugetlb_provider(Some(asked), paths.clone())
+            .allocate_region(&RegionRequest::new(4 << 20))
+            .unwrap();
+        assert_eq!(
+            region.huge_page_fallback(),
+            Some(HugePageFallback::NoPoolOfSize {
+                page_size: asked,
+                pools: 1
+            })
+        );
+        assert_ne!(region.page_kind(), PageKind::HugeTlb { size: asked });
+    }
+}

@@ -31,6 +31,14 @@ pub enum PageKind {
 pub enum HugePageFallback {
     /// The system has no hugetlb pool at all.
     NoHugeTlbPool,
+    /// The system has hugetlb pools, but none of the page size asked for (a size that is
+    /// not a power of two never has one).
+    NoPoolOfSize {
+        /// The page size asked for.
+        page_size: usize,
+        /// Pools the system has (of other sizes).
+        pools: usize,
+    },
     /// `mmap(MAP_HUGETLB)` was refused (typically `ENOMEM`: no free pages of that size).
     HugeTlbRefused {
         /// The huge page size tried.
