@@ -172,6 +172,35 @@ fn numa_binding_reports_a_single_node_machine() {
 }
 
 #[test]
+fn a_node_that_does_not_exist_is_refused_on_a_one_node_machine_too() {
+    // Regression: on a one-node machine node 5 was accepted as "single node", while a
+    // two-node machine refused it.
+    let sys = fixture_dir("numa-one");
+    write(&sys, "devices/system/node/online", "0\n");
+    let paths = SystemPaths {
+        sys_root: sys,
+        ..SystemPaths::default()
+    };
+    let provider = |node| {
+        LinuxResourceProvider::new(LinuxConfig {
+            use_numa: Some(node),
+            paths: paths.clone(),
+            ..LinuxConfig::default()
+        })
+    };
+    assert_eq!(
+        provider(5)
+            .allocate_region(&RegionRequest::new(4096))
+            .unwrap_err(),
+        wrt_platform::linux::LinuxError::NumaNodeOffline { node: 5, online: 1 }
+    );
+    let region = provider(0)
+        .allocate_region(&RegionRequest::new(4096))
+        .unwrap();
+    assert_eq!(region.numa_placement(), NumaPlacement::SingleNode);
+}
+
+#[test]
 fn numa_binding_on_a_fixture_with_two_nodes_refuses_an_offline_node() {
     let sys = fixture_dir("numa-two");
     write(&sys, "devices/system/node/online", "0-1\n");

@@ -121,15 +121,18 @@ impl LinuxResourceProvider {
         };
         let nodes = self.config.paths.numa_nodes();
         let online = nodes.as_ref().map_or(1, sysinfo::NodeList::count);
+        // Without a node list the machine has node 0 only, as the kernel without NUMA does.
+        let exists = nodes.as_ref().map_or(node == 0, |n| n.contains(node));
+        if !exists || node > sys::MAX_NUMA_NODE {
+            // The same refusal on every machine: a node that does not exist is a
+            // configuration error whether there is one node or many.
+            return Err(LinuxError::NumaNodeOffline { node, online });
+        }
         if online <= 1 {
             log::warn!("NUMA binding to node {node} asked for, but the machine has one node");
             return Ok(NumaPlacement::SingleNode);
         }
-        if nodes.is_some_and(|n| n.contains(node)) && node <= sys::MAX_NUMA_NODE {
-            Ok(NumaPlacement::Bound { node })
-        } else {
-            Err(LinuxError::NumaNodeOffline { node, online })
-        }
+        Ok(NumaPlacement::Bound { node })
     }
 
     /// The hugetlb page size regions would try: the configured one, else the system
