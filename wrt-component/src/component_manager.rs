@@ -155,6 +155,7 @@ impl ComponentResourceManager {
                 u.memory_used = self.add(LimitKind::Memory, bytes, u.memory_used)?;
             }
             UsageChange::AllocateMemory(bytes) => {
+                self.existing(LimitKind::Memories, u.memories, bytes)?;
                 u.memory_used = self.add(LimitKind::Memory, bytes, u.memory_used)?;
             }
             UsageChange::ReleaseMemory(bytes) => {
@@ -172,6 +173,7 @@ impl ComponentResourceManager {
                     self.add(LimitKind::TableElements, elements, u.table_elements_used)?;
             }
             UsageChange::GrowTable(elements) => {
+                self.existing(LimitKind::Tables, u.tables, elements)?;
                 u.table_elements_used =
                     self.add(LimitKind::TableElements, elements, u.table_elements_used)?;
             }
@@ -344,6 +346,23 @@ impl ComponentResourceManager {
                 requested: wide(requested),
                 used: wide(used),
             })
+    }
+
+    /// Growth needs something to grow: `count` memories or tables of `kind` exist.
+    fn existing(
+        &self,
+        kind: LimitKind,
+        count: usize,
+        requested: usize,
+    ) -> Result<(), ResourceError> {
+        if count == 0 {
+            return Err(ResourceError::NothingToGrow {
+                component: self.id,
+                kind,
+                requested: wide(requested),
+            });
+        }
+        Ok(())
     }
 
     fn exceeded(&self, kind: LimitKind, requested: u64, used: u64, limit: u64) -> ResourceError {

@@ -173,3 +173,36 @@ fn overflow_is_a_refusal_even_when_unlimited() {
         ResourceError::ExecutionTimeExceeded { .. }
     ));
 }
+
+#[test]
+fn growth_needs_an_existing_table_or_memory() {
+    // Regression: with no table (even under max_tables = 0) grow_table was accepted, and the
+    // elements it charged could never be released; allocate_memory likewise with no memory.
+    let mut m = ComponentResourceManager::new(
+        C,
+        ResourceLimits {
+            max_tables: 0,
+            ..ResourceLimits::default()
+        },
+    );
+    assert_eq!(
+        refused_without_change(&mut m, UsageChange::GrowTable(5)),
+        ResourceError::NothingToGrow {
+            component: C,
+            kind: LimitKind::Tables,
+            requested: 5
+        }
+    );
+    assert_eq!(
+        refused_without_change(&mut m, UsageChange::AllocateMemory(64)),
+        ResourceError::NothingToGrow {
+            component: C,
+            kind: LimitKind::Memories,
+            requested: 64
+        }
+    );
+    m.create_memory(0).unwrap();
+    m.allocate_memory(64).unwrap();
+    m.release_memory(64).unwrap();
+    assert_eq!(m.usage().memory_used, 0);
+}

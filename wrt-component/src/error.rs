@@ -120,6 +120,17 @@ pub enum ResourceError {
         /// Amount held.
         used: u64,
     },
+    /// A growth asked of a component that has no memory (or no table) to grow: growth
+    /// comes after creation, so the amount could never be released again.
+    #[error("{component}: cannot grow by {requested}: it has no {kind} to grow")]
+    NothingToGrow {
+        /// The component asking.
+        component: ComponentId,
+        /// `Memories` or `Tables`: what it has none of.
+        kind: LimitKind,
+        /// Amount the growth asked for.
+        requested: u64,
+    },
     /// The runtime-wide budget (above every component's limits) would be exceeded.
     #[error("runtime budget {kind} exceeded: requested {requested}, used {used}, limit {limit}")]
     BudgetExceeded {

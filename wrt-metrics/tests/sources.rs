@@ -103,6 +103,7 @@ fn component_manager_reports_every_limit_and_reaching_one_counts() {
         ..ResourceLimits::unlimited()
     };
     let mut component = ComponentResourceManager::new(ComponentId(9), limits);
+    component.create_memory(0).unwrap();
     component.allocate_memory(4096).unwrap();
     assert!(component.allocate_memory(1).is_err());
     component
