@@ -15,7 +15,18 @@ pub const MAX_GRANTS: usize = 8;
 /// The value is reachable only through a [`ResourceRuntime`](crate::ResourceRuntime), which
 /// checks ownership, grants and state on every access; this type itself hands it out only
 /// by [`into_value`](Self::into_value).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// It is not `Clone`, shows no value in `Debug` and cannot be compared: each would hand the
+/// value (or a guessing oracle for it) to whoever can read the record
+/// ([`ResourceRuntime::managed`](crate::ResourceRuntime::managed)), past the checked
+/// accessors.
+///
+/// ```compile_fail
+/// // Does not compile: the record cannot be cloned to take the value out.
+/// fn leak(record: &wrt_component::ManagedResource<u32>) -> u32 {
+///     record.clone().into_value()
+/// }
+/// ```
 pub struct ManagedResource<T> {
     value: T,
     state: ResourceState,
@@ -24,6 +35,23 @@ pub struct ManagedResource<T> {
     created_at: Timestamp,
     last_accessed: Timestamp,
     access_count: u64,
+}
+
+impl<T> core::fmt::Debug for ManagedResource<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ManagedResource")
+            .field(
+                "value",
+                &format_args!("<only through the checked accessors>"),
+            )
+            .field("state", &self.state)
+            .field("owner", &self.owner)
+            .field("grants", &self.grants)
+            .field("created_at", &self.created_at)
+            .field("last_accessed", &self.last_accessed)
+            .field("access_count", &self.access_count)
+            .finish()
+    }
 }
 
 impl<T> ManagedResource<T> {

@@ -288,3 +288,35 @@ fn a_hosted_runtime_grows_on_the_heap_and_reads_the_std_clock() {
     assert_eq!(runtime.budget_usage().resources, 0);
     assert!(runtime.resources().is_empty());
 }
+
+#[test]
+fn the_lifecycle_record_does_not_show_the_value() {
+    // Regression: `{:?}` of `runtime.managed(id)` printed the value, and `.clone()` of it
+    // (now impossible: see the compile_fail example on `ManagedResource`) took it out,
+    // without naming a component and past a lock.
+    let clock = ManualClock::new();
+    let mut runtime = ecu(&clock);
+    let owner = runtime.create_component(component_limits()).unwrap();
+    let buffer = runtime
+        .create_resource(
+            owner,
+            HostResource::Buffer([0x5A; 16]),
+            ResourceDescriptor::new(ResourceCategory::Memory),
+        )
+        .unwrap();
+    runtime.mark_ready(owner, buffer).unwrap();
+    runtime.lock(owner, buffer).unwrap();
+    let shown = format!("{:?}", runtime.managed(buffer).unwrap());
+    assert!(
+        !shown.contains("Buffer") && !shown.contains("90"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("state"),
+        "the record itself still shows: {shown}"
+    );
+    assert_eq!(
+        runtime.get(owner, buffer).unwrap(),
+        &HostResource::Buffer([0x5A; 16])
+    );
+}
