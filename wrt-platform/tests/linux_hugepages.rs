@@ -171,23 +171,28 @@ fn numa_binding_reports_a_single_node_machine() {
     }
 }
 
-#[test]
-fn a_node_that_does_not_exist_is_refused_on_a_one_node_machine_too() {
-    // Regression: on a one-node machine node 5 was accepted as "single node", while a
-    // two-node machine refused it.
-    let sys = fixture_dir("numa-one");
-    write(&sys, "devices/system/node/online", "0\n");
+/// Providers binding to a node of a fixture whose online nodes are `online` (sysfs syntax).
+fn numa_provider(fixture: &str, online: &str) -> impl Fn(u32) -> LinuxResourceProvider {
+    let sys = fixture_dir(fixture);
+    write(&sys, "devices/system/node/online", &format!("{online}\n"));
     let paths = SystemPaths {
         sys_root: sys,
         ..SystemPaths::default()
     };
-    let provider = |node| {
+    move |node| {
         LinuxResourceProvider::new(LinuxConfig {
             use_numa: Some(node),
             paths: paths.clone(),
             ..LinuxConfig::default()
         })
-    };
+    }
+}
+
+#[test]
+fn a_node_that_does_not_exist_is_refused_on_a_one_node_machine_too() {
+    // Regression: on a one-node machine node 5 was accepted as "single node", while a
+    // two-node machine refused it.
+    let provider = numa_provider("numa-one", "0");
     assert_eq!(
         provider(5)
             .allocate_region(&RegionRequest::new(4096))
@@ -202,19 +207,7 @@ fn a_node_that_does_not_exist_is_refused_on_a_one_node_machine_too() {
 
 #[test]
 fn numa_binding_on_a_fixture_with_two_nodes_refuses_an_offline_node() {
-    let sys = fixture_dir("numa-two");
-    write(&sys, "devices/system/node/online", "0-1\n");
-    let paths = SystemPaths {
-        sys_root: sys,
-        ..SystemPaths::default()
-    };
-    let provider = |node| {
-        LinuxResourceProvider::new(LinuxConfig {
-            use_numa: Some(node),
-            paths: paths.clone(),
-            ..LinuxConfig::default()
-        })
-    };
+    let provider = numa_provider("numa-two", "0-1");
     assert_eq!(
         provider(5)
             .allocate_region(&RegionRequest::new(4096))
