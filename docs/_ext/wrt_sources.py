@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from docutils import nodes
@@ -49,6 +50,12 @@ class Cited:
 
 def _repository(app) -> Path:
     return Path(app.confdir).parent
+
+
+@lru_cache(maxsize=None)
+def _read(path: Path) -> str:
+    """A cited file's text, read once per build however often it is cited."""
+    return path.read_text(encoding="utf-8")
 
 
 def test_function_range(text: str, name: str) -> tuple[int, int] | None:
@@ -93,7 +100,7 @@ def _resolve(app, value: str, field: str) -> Cited | None:
     file = root / match["path"]
     if not file.is_file():
         return None
-    found = test_function_range(file.read_text(encoding="utf-8"), match["name"])
+    found = test_function_range(_read(file), match["name"])
     if found is None:
         return None
     return Cited(match["path"], found[0], found[1])
@@ -146,7 +153,7 @@ def _highlighted_lines(text: str) -> list[str]:
 
 def _page_body(app, cited: Cited, citing: set[str], pagename: str) -> str:
     root = _repository(app)
-    text = (root / cited.path).read_text(encoding="utf-8")
+    text = _read(root / cited.path)
     # Each line is a block of its own (CSS), so no newline between them: one would show
     # as an empty line after every line.
     rows = []
@@ -187,6 +194,7 @@ def _collect_pages(app):
 
 def _forget_old_pages(app, env, docnames):
     env.wrt_cited_pages = {}
+    _read.cache_clear()
 
 
 def setup(app):

@@ -342,7 +342,7 @@ mod tests {
         let after = *m.stats();
         assert_eq!(after.failures(), before.failures() + 1);
         assert_eq!(after.successes(), before.successes());
-        assert_eq!(after.live_bytes, 100);
+        assert_eq!(after.live_bytes(), 100);
         assert_eq!(m.len(), 1);
         // The next id after a failure is exactly what it would have been without it.
         m.deallocate(a).unwrap();
@@ -365,12 +365,12 @@ mod tests {
         m.deallocate(x).unwrap();
         let s = m.stats();
         assert_eq!(s.category(ResourceCategory::Memory).live(), 1);
-        assert_eq!(s.category(ResourceCategory::Memory).live_bytes, 64);
-        assert_eq!((s.live_bytes, s.peak_bytes), (164, 228));
+        assert_eq!(s.category(ResourceCategory::Memory).live_bytes(), 64);
+        assert_eq!((s.live_bytes(), s.peak_bytes), (164, 228));
         assert_eq!(s.live(), 2);
         assert_eq!(s.success_rate(), Some(1.0));
         let mut removed = 0;
         m.deallocate_where(|_| true, |_, _| removed += 1);
-        assert_eq!((removed, m.len(), m.stats().live_bytes), (2, 0, 0));
+        assert_eq!((removed, m.len(), m.stats().live_bytes()), (2, 0, 0));
     }
 }

@@ -12,13 +12,17 @@ pub struct CategoryStats {
     pub deallocations: u64,
     /// Refused allocations, ever.
     pub failures: u64,
-    /// Bytes (descriptors' size hints) alive now, `usize::MAX` when more are.
-    pub live_bytes: usize,
-    /// The same, exact: the sum can pass `usize::MAX` and come back below it.
+    /// Bytes (descriptors' size hints) alive now, exact: the sum of `usize` hints can pass
+    /// `usize::MAX` and come back below it.
     live_exact: u128,
 }
 
 impl CategoryStats {
+    /// Bytes (descriptors' size hints) alive now; `usize::MAX` when more are.
+    pub fn live_bytes(&self) -> usize {
+        saturated(self.live_exact)
+    }
+
     /// Resources of this category alive now.
     pub fn live(&self) -> u64 {
         self.allocations.wrapping_sub(self.deallocations)
@@ -38,12 +42,10 @@ impl CategoryStats {
 pub struct AllocationStats {
     /// Per category, indexed by [`ResourceCategory::index`].
     pub by_category: [CategoryStats; ResourceCategory::COUNT],
-    /// Bytes alive now, over all categories; `usize::MAX` when more are.
-    pub live_bytes: usize,
-    /// Highest `live_bytes` seen.
+    /// Highest [`live_bytes`](Self::live_bytes) seen.
     pub peak_bytes: usize,
-    /// The same, exact: `live_bytes` is its view, so after a sum that passed `usize::MAX`
-    /// the figure returns to the bytes really alive once enough are freed.
+    /// Bytes alive now over all categories, exact, so that after a sum that passed
+    /// `usize::MAX` the figure returns to the bytes really alive once enough are freed.
     live_exact: u128,
 }
 
@@ -52,7 +54,6 @@ impl AllocationStats {
     pub const fn new() -> Self {
         Self {
             by_category: [ZERO_STATS; ResourceCategory::COUNT],
-            live_bytes: 0,
             peak_bytes: 0,
             live_exact: 0,
         }
@@ -64,6 +65,11 @@ impl AllocationStats {
         self.by_category
             .get(category.index())
             .unwrap_or(&ZERO_STATS)
+    }
+
+    /// Bytes alive now, over all categories; `usize::MAX` when more are.
+    pub fn live_bytes(&self) -> usize {
+        saturated(self.live_exact)
     }
 
     /// Successful allocations, ever, over all categories.
@@ -107,12 +113,10 @@ impl AllocationStats {
     pub(crate) fn record_allocation(&mut self, category: ResourceCategory, bytes: usize) {
         let bytes = bytes as u128;
         self.live_exact = self.live_exact.saturating_add(bytes);
-        self.live_bytes = saturated(self.live_exact);
-        self.peak_bytes = self.peak_bytes.max(self.live_bytes);
+        self.peak_bytes = self.peak_bytes.max(saturated(self.live_exact));
         if let Some(c) = self.by_category.get_mut(category.index()) {
             c.allocations = c.allocations.wrapping_add(1);
             c.live_exact = c.live_exact.saturating_add(bytes);
-            c.live_bytes = saturated(c.live_exact);
         }
     }
 
@@ -127,11 +131,9 @@ impl AllocationStats {
     pub(crate) fn record_deallocation(&mut self, category: ResourceCategory, bytes: usize) {
         let bytes = bytes as u128;
         self.live_exact = self.live_exact.saturating_sub(bytes);
-        self.live_bytes = saturated(self.live_exact);
         if let Some(c) = self.by_category.get_mut(category.index()) {
             c.deallocations = c.deallocations.wrapping_add(1);
             c.live_exact = c.live_exact.saturating_sub(bytes);
-            c.live_bytes = saturated(c.live_exact);
         }
     }
 }
@@ -147,7 +149,6 @@ const ZERO_STATS: CategoryStats = CategoryStats {
     allocations: 0,
     deallocations: 0,
     failures: 0,
-    live_bytes: 0,
     live_exact: 0,
 };
 
@@ -167,7 +168,7 @@ mod tests {
             (s.successes(), s.failures(), s.deallocations(), s.live()),
             (2, 1, 1, 1)
         );
-        assert_eq!((s.live_bytes, s.peak_bytes), (5, 15));
+        assert_eq!((s.live_bytes(), s.peak_bytes), (5, 15));
         assert_eq!(s.category(ResourceCategory::Tables).live(), 1);
         assert_eq!(s.success_rate(), Some(2.0 / 3.0));
     }
@@ -179,12 +180,15 @@ mod tests {
         let mut s = AllocationStats::new();
         s.record_allocation(ResourceCategory::Memory, usize::MAX);
         s.record_allocation(ResourceCategory::Memory, 10);
-        assert_eq!(s.live_bytes, usize::MAX);
+        assert_eq!(s.live_bytes(), usize::MAX);
         s.record_deallocation(ResourceCategory::Memory, 10);
-        assert_eq!(s.live_bytes, usize::MAX);
-        assert_eq!(s.category(ResourceCategory::Memory).live_bytes, usize::MAX);
+        assert_eq!(s.live_bytes(), usize::MAX);
+        assert_eq!(
+            s.category(ResourceCategory::Memory).live_bytes(),
+            usize::MAX
+        );
         s.record_deallocation(ResourceCategory::Memory, usize::MAX);
-        assert_eq!(s.live_bytes, 0);
+        assert_eq!(s.live_bytes(), 0);
         assert_eq!(s.peak_bytes, usize::MAX);
     }
 }

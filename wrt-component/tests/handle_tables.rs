@@ -74,7 +74,7 @@ fn fixed_table_scenario() {
         (io.live(), io.allocations, io.deallocations, io.failures),
         (4, 5, 1, 1)
     );
-    assert_eq!(stats.live_bytes, 4 * 256);
+    assert_eq!(stats.live_bytes(), 4 * 256);
     assert_eq!(uarts.iter_category(ResourceCategory::IoHandles).count(), 4);
     assert_eq!(uarts.iter_category(ResourceCategory::Memory).count(), 0);
 }

@@ -245,7 +245,7 @@ fn shutdown_returns_every_counter_to_zero() {
     assert_eq!(runtime.budget_usage().resources, 0);
     assert!(runtime.resources().is_empty());
     let stats = runtime.resources().stats();
-    assert_eq!((stats.live(), stats.live_bytes), (0, 0));
+    assert_eq!((stats.live(), stats.live_bytes()), (0, 0));
     assert_eq!(stats.category(ResourceCategory::Memory).allocations, 3);
     assert_eq!(stats.peak_bytes, 48);
 }

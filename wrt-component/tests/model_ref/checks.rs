@@ -62,7 +62,7 @@ impl Harness<'_> {
         assert_eq!((budget.memory, budget.resources), (0, 0));
         assert!(self.real.resources().is_empty());
         let stats = self.real.resources().stats();
-        assert_eq!((stats.live(), stats.live_bytes), (0, 0));
+        assert_eq!((stats.live(), stats.live_bytes()), (0, 0));
         for category in ResourceCategory::ALL {
             assert_eq!(stats.category(category).live(), 0);
         }

@@ -35,7 +35,7 @@ impl<T, B: Backend<ResourceEntry<T>>> MetricsSource for ResourceManager<T, B> {
     fn report(&self, report: &mut Report<'_>) {
         let stats = self.stats();
         report_categories(stats, report);
-        report.memory_in_use(stats.live_bytes);
+        report.memory_in_use(stats.live_bytes());
         report.memory_high_water(stats.peak_bytes);
     }
 }

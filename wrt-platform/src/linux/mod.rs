@@ -151,21 +151,26 @@ impl LinuxResourceProvider {
         tail_guard: usize,
     ) -> Result<(GuardedMapping, usize), HugePageFallback> {
         let paths = &self.config.paths;
-        let pools = paths.huge_page_sizes();
-        if let Some(asked) = self.config.hugetlb_page_size
-            && !pools.is_empty()
-            && !pools.iter().any(|pool| pool.size == asked)
-        {
-            return Err(HugePageFallback::NoPoolOfSize {
-                page_size: asked,
-                pools: pools.len(),
-            });
+        // An explicitly asked size is checked against the pools the system has; the default
+        // size is one of them by definition, so only the asked case reads them up front.
+        if let Some(asked) = self.config.hugetlb_page_size {
+            let pools = paths.huge_page_sizes();
+            if !pools.is_empty() && !pools.iter().any(|pool| pool.size == asked) {
+                return Err(HugePageFallback::NoPoolOfSize {
+                    page_size: asked,
+                    pools: pools.len(),
+                });
+            }
         }
         let size = self
             .hugetlb_page_size()
             .ok_or(HugePageFallback::NoHugeTlbPool)?;
         let refused = |errno: i32| {
-            let free_pages = pools.iter().find(|h| h.size == size).map_or(0, |h| h.free);
+            let free_pages = paths
+                .huge_page_sizes()
+                .iter()
+                .find(|h| h.size == size)
+                .map_or(0, |h| h.free);
             HugePageFallback::HugeTlbRefused {
                 page_size: size,
                 free_pages,
