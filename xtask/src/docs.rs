@@ -31,6 +31,12 @@ pub fn build(ws: &Workspace, sink: &Sink) -> Result<String, String> {
         return Err("(graphviz's `dot` is not installed: apt-get install graphviz)".into());
     }
     let out = html_dir(ws);
+    // A fresh output: pages of an earlier build (a source page of a range no longer cited)
+    // would otherwise stay, with an old stamp, in the HTML and the archive.
+    if out.exists() {
+        std::fs::remove_dir_all(&out)
+            .map_err(|e| format!("(cannot clear {}: {e})", out.display()))?;
+    }
     let doctrees = ws.target_dir.join("docs").join("doctrees");
     let mut sphinx = Command::new(venv::python(ws));
     sphinx
