@@ -40,6 +40,7 @@ extern crate std;
 pub mod bounded;
 pub mod clock;
 pub mod memory;
+pub mod slots;
 
 pub use bounded::{BoundedMap, BoundedString, BoundedVec, CapacityError, StringCapacityError};
 pub use clock::{Clock, ManualClock, Timestamp};

@@ -1,0 +1,421 @@
+//! [`SlotTable`]: the one generational slot array of the workspace.
+//!
+//! Resource handle tables, the regions of a [`LinearMemoryManager`](crate::LinearMemoryManager)
+//! and the blocks of a [`MemoryPool`](crate::MemoryPool) all hand out names for slots and
+//! must refuse a name once its slot has moved on. They do it here, by one rule:
+//!
+//! - a slot's generation starts at 1; vacating the slot adds one, so every key of an earlier
+//!   occupancy is [`KeyError::Stale`] from then on, even after the slot is reused;
+//! - a key the table never issued (index past every slot, or a generation the slot has not
+//!   reached) is [`KeyError::Forged`];
+//! - a slot whose generation would wrap is retired: never occupied again, so no key can ever
+//!   come back to life.
+//!
+//! Vacant slots are threaded into an intrusive free list (O(1) occupy and vacate, no
+//! search, no allocation beyond the slots themselves). The storage is a type parameter:
+//! [`InlineSlots`] (`N` slots, no heap) or [`HeapSlots`] (feature `alloc`).
+//!
+//! ```
+//! use wrt_foundation::slots::{InlineSlotTable, KeyError};
+//!
+//! let mut uarts: InlineSlotTable<Option<&str>, 2> = InlineSlotTable::new();
+//! let a = uarts.insert("uart0").unwrap();
+//! uarts.insert("uart1").unwrap();
+//! assert_eq!(uarts.insert("uart2"), Err("uart2")); // full: the value comes back
+//! assert_eq!(uarts.remove(a), Ok("uart0"));
+//! assert_eq!(uarts.remove(a), Err(KeyError::Stale));
+//! let b = uarts.insert("uart2").unwrap();
+//! assert_eq!((b.index(), b.generation()), (a.index(), a.generation() + 1));
+//! assert_eq!(uarts.value(a), Err(KeyError::Stale)); // the old key misses the new value
+//! ```
+
+mod key;
+mod storage;
+
+use core::marker::PhantomData;
+
+pub use key::{Key, KeyError};
+#[cfg(feature = "alloc")]
+pub use storage::HeapSlots;
+pub use storage::{InlineSlots, Slot, SlotStorage, SlotsFull, Vacant};
+
+use storage::END;
+
+/// A slot table of `N` inline slots.
+pub type InlineSlotTable<T, const N: usize> = SlotTable<T, InlineSlots<T, N>>;
+
+/// A slot table on the heap.
+#[cfg(feature = "alloc")]
+pub type HeapSlotTable<T> = SlotTable<T, HeapSlots<T>>;
+
+/// Why [`SlotTable::try_occupy`] did not occupy a slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OccupyError<E> {
+    /// There is no vacant slot and none can be added.
+    #[error(transparent)]
+    Full(SlotsFull),
+    /// The payload could not be set up; the slot stayed vacant.
+    #[error("the slot's payload was refused: {0}")]
+    Refused(E),
+}
+
+/// A slot array with per-slot generations and an intrusive free list; see the
+/// [module documentation](self).
+pub struct SlotTable<T, S> {
+    storage: S,
+    free_head: u32,
+    len: usize,
+    retired: usize,
+    _payload: PhantomData<T>,
+}
+
+impl<T: Vacant, const N: usize> SlotTable<T, InlineSlots<T, N>> {
+    /// An empty table of `N` inline slots; `const`, so it can be a `static`.
+    pub const fn new() -> Self {
+        Self::over(InlineSlots::new())
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T> SlotTable<T, HeapSlots<T>> {
+    /// An empty heap table; allocates nothing until the first slot.
+    pub const fn new() -> Self {
+        Self::over(HeapSlots::new())
+    }
+}
+
+impl<T, S: SlotStorage<T> + Default> Default for SlotTable<T, S> {
+    fn default() -> Self {
+        Self::over(S::default())
+    }
+}
+
+impl<T, S> SlotTable<T, S> {
+    const fn over(storage: S) -> Self {
+        Self {
+            storage,
+            free_head: END,
+            len: 0,
+            retired: 0,
+            _payload: PhantomData,
+        }
+    }
+}
+
+impl<T, S: SlotStorage<T>> SlotTable<T, S> {
+    /// Occupies a vacant slot, setting its payload up in place with `fill` (given the slot's
+    /// index and its vacant payload), and returns the new key.
+    ///
+    /// # Errors
+    /// [`OccupyError::Full`] when no slot is vacant and the storage cannot add one;
+    /// [`OccupyError::Refused`] with `fill`'s error, the slot left vacant. The table is
+    /// unchanged on error but for a slot the storage may have added (vacant, on the free
+    /// list).
+    #[inline]
+    pub fn try_occupy<E>(
+        &mut self,
+        fill: impl FnOnce(u32, &mut T) -> Result<(), E>,
+    ) -> Result<Key, OccupyError<E>> {
+        let index = self.vacant_index().map_err(OccupyError::Full)?;
+        let slot = self.slot_mut_at(index).map_err(OccupyError::Full)?;
+        fill(index, &mut slot.value).map_err(OccupyError::Refused)?;
+        self.claim(index).map_err(OccupyError::Full)
+    }
+
+    /// The payload `key` names.
+    ///
+    /// # Errors
+    /// [`KeyError::Forged`] or [`KeyError::Stale`] when `key` does not name an occupied slot.
+    #[inline]
+    pub fn get(&self, key: Key) -> Result<&T, KeyError> {
+        let slot = self
+            .storage
+            .slots()
+            .get(key.index() as usize)
+            .ok_or(KeyError::Forged)?;
+        if slot.generation.get() == key.generation() && slot.is_occupied() {
+            Ok(&slot.value)
+        } else {
+            Err(mismatch(slot, key))
+        }
+    }
+
+    /// The payload `key` names, writable.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    #[inline]
+    pub fn get_mut(&mut self, key: Key) -> Result<&mut T, KeyError> {
+        let slot = self
+            .storage
+            .slots_mut()
+            .get_mut(key.index() as usize)
+            .ok_or(KeyError::Forged)?;
+        if slot.generation.get() == key.generation() && slot.is_occupied() {
+            Ok(&mut slot.value)
+        } else {
+            Err(mismatch(slot, key))
+        }
+    }
+
+    /// `true` when `key` names an occupied slot.
+    #[inline]
+    pub fn contains(&self, key: Key) -> bool {
+        self.get(key).is_ok()
+    }
+
+    /// Vacates `key`'s slot, tearing its payload down in place with `empty`, and returns
+    /// what `empty` returned. From now on `key` is stale.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get); nothing changes then.
+    #[inline]
+    pub fn vacate<R>(&mut self, key: Key, empty: impl FnOnce(&mut T) -> R) -> Result<R, KeyError> {
+        let free_head = self.free_head;
+        let slot = self
+            .storage
+            .slots_mut()
+            .get_mut(key.index() as usize)
+            .ok_or(KeyError::Forged)?;
+        if slot.generation.get() != key.generation() || !slot.is_occupied() {
+            return Err(mismatch(slot, key));
+        }
+        let emptied = empty(&mut slot.value);
+        match slot.generation.checked_add(1) {
+            Some(next) => {
+                slot.generation = next;
+                slot.link = free_head;
+                self.free_head = key.index();
+            }
+            None => {
+                slot.retire();
+                self.retired = self.retired.saturating_add(1);
+                log::warn!("slot {} retired: its generations are used up", key.index());
+            }
+        }
+        self.len = self.len.saturating_sub(1);
+        Ok(emptied)
+    }
+
+    /// Vacates every occupied slot whose payload `pick` chooses, in slot order, handing each
+    /// to `emptied` (with its now stale key) to tear down. One pass, no allocation.
+    pub fn vacate_where(
+        &mut self,
+        mut pick: impl FnMut(&T) -> bool,
+        mut emptied: impl FnMut(Key, &mut T),
+    ) {
+        for index in 0..self.storage.used() {
+            let key = match self.storage.slots().get(index) {
+                Some(slot) if slot.is_occupied() && pick(&slot.value) => {
+                    match u32::try_from(index) {
+                        Ok(index) => Key::new(index, slot.generation),
+                        Err(_) => continue,
+                    }
+                }
+                _ => continue,
+            };
+            // The key was just read off an occupied slot, so this cannot be refused.
+            let _ = self.vacate(key, |value| emptied(key, value));
+        }
+    }
+
+    /// Occupied slots.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// `true` when no slot is occupied.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Slots handed out at least once (occupied, vacant or retired).
+    #[inline]
+    pub fn slot_count(&self) -> usize {
+        self.storage.used()
+    }
+
+    /// Slots retired because their generations ran out (after about four billion
+    /// occupancies each); normally 0.
+    #[inline]
+    pub fn retired(&self) -> usize {
+        self.retired
+    }
+
+    /// The most slots the table can ever hold; `None` when only the host limits it.
+    #[inline]
+    pub fn capacity(&self) -> Option<usize> {
+        self.storage.capacity()
+    }
+
+    /// `true` when an occupy would find or add a slot without asking the allocator, or when
+    /// the heap storage may still grow.
+    pub fn has_vacancy(&self) -> bool {
+        self.free_head != END
+            || self
+                .storage
+                .capacity()
+                .is_none_or(|capacity| self.storage.used() < capacity)
+    }
+
+    /// Every occupied slot's key and payload, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (Key, &T)> {
+        let used = self.storage.used();
+        self.storage
+            .slots()
+            .iter()
+            .take(used)
+            .zip(0u32..)
+            .filter(|(slot, _)| slot.is_occupied())
+            .map(|(slot, index)| (Key::new(index, slot.generation), &slot.value))
+    }
+
+    /// Every occupied slot's key and payload, writable.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (Key, &mut T)> {
+        let used = self.storage.used();
+        self.storage
+            .slots_mut()
+            .iter_mut()
+            .take(used)
+            .zip(0u32..)
+            .filter(|(slot, _)| slot.is_occupied())
+            .map(|(slot, index)| (Key::new(index, slot.generation), &mut slot.value))
+    }
+
+    /// The index the next occupy will use: the free list's head, or a slot the storage adds
+    /// (and links as the head).
+    #[inline]
+    fn vacant_index(&mut self) -> Result<u32, SlotsFull> {
+        if self.free_head != END {
+            return Ok(self.free_head);
+        }
+        let index = self.storage.add_slot()?;
+        self.slot_mut_at(index)?.link = END;
+        self.free_head = index;
+        Ok(index)
+    }
+
+    /// Takes the free list's head, `index`, into occupancy.
+    #[inline]
+    fn claim(&mut self, index: u32) -> Result<Key, SlotsFull> {
+        let slot = self.slot_mut_at(index)?;
+        let next = slot.link;
+        slot.occupy();
+        let key = Key::new(index, slot.generation);
+        self.free_head = next;
+        self.len = self.len.saturating_add(1);
+        Ok(key)
+    }
+
+    #[inline]
+    fn slot_mut_at(&mut self, index: u32) -> Result<&mut Slot<T>, SlotsFull> {
+        let capacity = self.storage.used();
+        self.storage
+            .slots_mut()
+            .get_mut(index as usize)
+            .ok_or(SlotsFull::AtCapacity { capacity })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn force_generation(&mut self, index: u32, to: core::num::NonZeroU32) {
+        if let Some(slot) = self.storage.slots_mut().get_mut(index as usize) {
+            slot.generation = to;
+        }
+    }
+}
+
+/// The payload-is-a-value form: `Option<V>` slots, vacant as `None`.
+impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
+    /// Stores `value` and returns its key, or hands `value` back when no slot is vacant and
+    /// none can be added.
+    #[inline]
+    pub fn insert(&mut self, value: V) -> Result<Key, V> {
+        let Ok(index) = self.vacant_index() else {
+            return Err(value);
+        };
+        let Some(slot) = self.storage.slots_mut().get_mut(index as usize) else {
+            return Err(value);
+        };
+        slot.value = Some(value);
+        let next = slot.link;
+        slot.occupy();
+        let key = Key::new(index, slot.generation);
+        self.free_head = next;
+        self.len = self.len.saturating_add(1);
+        Ok(key)
+    }
+
+    /// The value `key` names.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    #[inline]
+    pub fn value(&self, key: Key) -> Result<&V, KeyError> {
+        self.get(key)?.as_ref().ok_or(KeyError::Stale)
+    }
+
+    /// The value `key` names, writable.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    #[inline]
+    pub fn value_mut(&mut self, key: Key) -> Result<&mut V, KeyError> {
+        self.get_mut(key)?.as_mut().ok_or(KeyError::Stale)
+    }
+
+    /// Takes the value out; `key` is stale from now on.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get); nothing changes then.
+    #[inline]
+    pub fn remove(&mut self, key: Key) -> Result<V, KeyError> {
+        self.vacate(key, Option::take)?.ok_or(KeyError::Stale)
+    }
+
+    /// Removes every value `pick` chooses, handing each to `removed` with its now stale key.
+    pub fn remove_where(
+        &mut self,
+        mut pick: impl FnMut(&V) -> bool,
+        mut removed: impl FnMut(Key, V),
+    ) {
+        self.vacate_where(
+            |slot| slot.as_ref().is_some_and(&mut pick),
+            |key, slot| {
+                if let Some(value) = slot.take() {
+                    removed(key, value);
+                }
+            },
+        );
+    }
+
+    /// Every stored value with its key, in slot order.
+    pub fn values(&self) -> impl Iterator<Item = (Key, &V)> {
+        self.iter()
+            .filter_map(|(key, slot)| slot.as_ref().map(|value| (key, value)))
+    }
+
+    /// Every stored value with its key, writable.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = (Key, &mut V)> {
+        self.iter_mut()
+            .filter_map(|(key, slot)| slot.as_mut().map(|value| (key, value)))
+    }
+}
+
+/// Why a key does not open its slot. A slot's generation is that of its occupant or, while
+/// vacant, of its next one: a key of an earlier generation was issued and its value left
+/// (stale); a key of that generation or later was never issued (forged), unless the slot is
+/// retired, which has issued every generation there is.
+#[cold]
+fn mismatch<T>(slot: &Slot<T>, key: Key) -> KeyError {
+    if slot.is_retired() || key.generation() < slot.generation.get() {
+        KeyError::Stale
+    } else {
+        KeyError::Forged
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,242 @@
+//! Where a [`SlotTable`](super::SlotTable)'s slots live: inline ([`InlineSlots`], every
+//! environment) or on the heap ([`HeapSlots`], feature `alloc`).
+
+use core::num::NonZeroU32;
+
+use super::Key;
+
+/// The payload a slot holds while nobody occupies it.
+///
+/// A slot keeps its payload across occupancies, so an owner whose payload is large (a
+/// region's inline memory) sets it up and tears it down in place instead of moving it in
+/// and out; an owner of plain values uses `Option<V>`, vacant as `None`.
+pub trait Vacant {
+    /// The vacant payload.
+    const VACANT: Self;
+}
+
+impl<V> Vacant for Option<V> {
+    const VACANT: Self = None;
+}
+
+impl Vacant for () {
+    const VACANT: Self = ();
+}
+
+/// The state word of a slot: the next free slot, or one of two markers.
+const OCCUPIED: u32 = u32::MAX;
+const RETIRED: u32 = u32::MAX - 1;
+/// Ends the free list. Indices stop below the three markers.
+pub(super) const END: u32 = u32::MAX - 2;
+
+/// One slot: a payload, the generation of its current occupancy (or, while vacant, of its
+/// next one) and its place in the table's free list.
+///
+/// `repr(C)`, generation and link first: a lookup reads the slot's first bytes and then the
+/// payload's, which for a value whose hot fields come first is one cache line.
+#[repr(C)]
+pub struct Slot<T> {
+    pub(super) generation: NonZeroU32,
+    /// `OCCUPIED`, `RETIRED`, or (vacant) the next free slot's index or `END`.
+    pub(super) link: u32,
+    pub(super) value: T,
+}
+
+impl<T: Vacant> Slot<T> {
+    const FRESH: Self = Self {
+        generation: Key::FIRST_GENERATION,
+        link: END,
+        value: T::VACANT,
+    };
+}
+
+impl<T> Slot<T> {
+    #[inline]
+    pub(super) const fn is_occupied(&self) -> bool {
+        self.link == OCCUPIED
+    }
+
+    #[inline]
+    pub(super) const fn is_retired(&self) -> bool {
+        self.link == RETIRED
+    }
+
+    #[inline]
+    pub(super) fn occupy(&mut self) {
+        self.link = OCCUPIED;
+    }
+
+    #[inline]
+    pub(super) fn retire(&mut self) {
+        self.link = RETIRED;
+    }
+}
+
+/// Why no vacant slot could be found or made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum SlotsFull {
+    /// Every slot is occupied or retired and the storage holds no more.
+    #[error("all {capacity} slots are occupied or retired")]
+    AtCapacity {
+        /// Slots the storage can hold.
+        capacity: usize,
+    },
+    /// The heap storage asked the allocator for one more slot and was refused.
+    #[error("the allocator refused {requested} bytes for another slot")]
+    HostAllocationFailed {
+        /// Bytes asked for.
+        requested: usize,
+    },
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// The storage of a [`SlotTable`](super::SlotTable): a slice of slots that can gain slots at
+/// its end. Implemented by [`InlineSlots`] and [`HeapSlots`] only.
+pub trait SlotStorage<T>: sealed::Sealed {
+    /// Every slot a key may index. It may include slots never handed out yet (vacant at the
+    /// first generation, off the free list), which a key can only match as forged.
+    fn slots(&self) -> &[Slot<T>];
+    /// As [`slots`](Self::slots), writable.
+    fn slots_mut(&mut self) -> &mut [Slot<T>];
+    /// Slots handed out at least once, occupied, free or retired: the first `used` of
+    /// [`slots`](Self::slots).
+    fn used(&self) -> usize;
+    /// Brings one more slot into use (vacant, at the first generation) and returns its index.
+    ///
+    /// # Errors
+    /// [`SlotsFull`] when there is none; nothing changes then.
+    fn add_slot(&mut self) -> Result<u32, SlotsFull>;
+    /// The most slots the storage can hold; `None` when only the host limits it.
+    fn capacity(&self) -> Option<usize>;
+}
+
+/// `N` slots inline, set up at compile time: no heap, every environment.
+pub struct InlineSlots<T, const N: usize> {
+    slots: [Slot<T>; N],
+    used: u32,
+}
+
+impl<T: Vacant, const N: usize> InlineSlots<T, N> {
+    const INDICES_FIT: () = assert!(N <= END as usize, "slot indices are u32 below the markers");
+
+    /// `N` vacant slots; `const`, so a table can be a `static`.
+    pub const fn new() -> Self {
+        let () = Self::INDICES_FIT;
+        Self {
+            slots: [const { Slot::FRESH }; N],
+            used: 0,
+        }
+    }
+}
+
+impl<T: Vacant, const N: usize> Default for InlineSlots<T, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, const N: usize> sealed::Sealed for InlineSlots<T, N> {}
+
+impl<T, const N: usize> SlotStorage<T> for InlineSlots<T, N> {
+    #[inline]
+    fn slots(&self) -> &[Slot<T>] {
+        &self.slots
+    }
+
+    #[inline]
+    fn slots_mut(&mut self) -> &mut [Slot<T>] {
+        &mut self.slots
+    }
+
+    #[inline]
+    fn used(&self) -> usize {
+        self.used as usize
+    }
+
+    #[inline]
+    fn add_slot(&mut self) -> Result<u32, SlotsFull> {
+        if self.used() >= N {
+            return Err(SlotsFull::AtCapacity { capacity: N });
+        }
+        let index = self.used;
+        self.used = index.saturating_add(1);
+        Ok(index)
+    }
+
+    #[inline]
+    fn capacity(&self) -> Option<usize> {
+        Some(N)
+    }
+}
+
+/// Slots in a heap vector that grows one slot at a time and refuses (instead of aborting)
+/// when the allocator says no.
+#[cfg(feature = "alloc")]
+pub struct HeapSlots<T> {
+    slots: alloc::vec::Vec<Slot<T>>,
+}
+
+#[cfg(feature = "alloc")]
+impl<T> HeapSlots<T> {
+    /// No slots; allocates nothing until the first is needed.
+    pub const fn new() -> Self {
+        Self {
+            slots: alloc::vec::Vec::new(),
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T> Default for HeapSlots<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T> sealed::Sealed for HeapSlots<T> {}
+
+#[cfg(feature = "alloc")]
+impl<T: Vacant> SlotStorage<T> for HeapSlots<T> {
+    #[inline]
+    fn slots(&self) -> &[Slot<T>] {
+        &self.slots
+    }
+
+    #[inline]
+    fn slots_mut(&mut self) -> &mut [Slot<T>] {
+        &mut self.slots
+    }
+
+    #[inline]
+    fn used(&self) -> usize {
+        self.slots.len()
+    }
+
+    fn add_slot(&mut self) -> Result<u32, SlotsFull> {
+        let index = match u32::try_from(self.slots.len()) {
+            Ok(index) if index < END => index,
+            _ => {
+                return Err(SlotsFull::AtCapacity {
+                    capacity: END as usize,
+                });
+            }
+        };
+        self.slots
+            .try_reserve(1)
+            .map_err(|_| SlotsFull::HostAllocationFailed {
+                requested: core::mem::size_of::<Slot<T>>(),
+            })?;
+        self.slots.push(Slot::FRESH);
+        Ok(index)
+    }
+
+    #[inline]
+    fn capacity(&self) -> Option<usize> {
+        None
+    }
+}
