@@ -136,16 +136,16 @@ fn stale_ids_are_already_released_and_bad_handles_are_given_up_at_once() {
 
 #[test]
 fn a_made_up_generation_for_a_live_slot_is_a_bad_handle_not_already_released() {
-    // Regression: the id below was never issued (its slot is live at generation 0), yet the
+    // Regression: the id below was never issued (its slot is live at an earlier generation), yet the
     // cleanup counted it as already released, as if a real resource had gone.
     let mut target = Manager::new(ManagerTag(0));
     let live = target.allocate(1, mem(1)).unwrap();
     let made_up = ResourceId::from_parts(ManagerTag(0), live.index(), live.generation() + 7);
     assert_eq!(
         target.get(made_up),
-        Err(ResourceError::Unissued {
+        Err(ResourceError::Forged {
             id: made_up,
-            generation: live.generation()
+            slots: 1
         })
     );
     let mut cleanup: FixedCleanupManager<4> = FixedCleanupManager::new(CleanupConfig::default());

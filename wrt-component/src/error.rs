@@ -14,27 +14,21 @@ use crate::limits::LimitKind;
 /// asked, what was there and what the cap was, so a log line alone explains a refusal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ResourceError {
-    /// The id's index is past every slot the manager has: it was never issued here.
-    #[error("{id} is forged: index past the manager's {slots} slots")]
+    /// The manager never issued the id: its index is past every slot the manager has,
+    /// or its generation is one the slot has not reached (a made-up or corrupted id).
+    #[error("{id} is forged: never issued by this manager of {slots} slots")]
     Forged {
         /// The refused id.
         id: ResourceId,
         /// Slots the manager has.
         slots: usize,
     },
-    /// The id's slot was freed since the id was issued (and may hold another resource).
+    /// The id's resource was deallocated since the id was issued (and its slot may hold
+    /// another resource).
     #[error("{id} is stale: the resource was deallocated")]
     Stale {
         /// The refused id.
         id: ResourceId,
-    },
-    /// The id's generation was never issued for its slot (a made-up or corrupted id).
-    #[error("{id} was never issued: its slot is at generation {generation}")]
-    Unissued {
-        /// The refused id.
-        id: ResourceId,
-        /// The slot's generation now.
-        generation: u32,
     },
     /// The id was issued by another manager.
     #[error("{id} is foreign: issued by {}, presented to {manager}", id.manager())]
@@ -240,7 +234,6 @@ impl ResourceError {
             self,
             Self::Forged { .. }
                 | Self::Stale { .. }
-                | Self::Unissued { .. }
                 | Self::Foreign { .. }
                 | Self::WrongType { .. }
         )

@@ -3,7 +3,7 @@
 
 use core::marker::PhantomData;
 
-use crate::backend::{Backend, FixedBackend, SlotError, SlotKey};
+use crate::backend::{Backend, FixedBackend, Key, KeyError};
 use crate::category::ResourceCategory;
 use crate::descriptor::ResourceDescriptor;
 use crate::error::ResourceError;
@@ -157,7 +157,7 @@ impl<T, B: Backend<ResourceEntry<T>>> ResourceManager<T, B> {
     #[inline]
     pub fn entry(&self, id: ResourceId) -> Result<&ResourceEntry<T>, ResourceError> {
         let key = self.key_of(id)?;
-        self.backend.get(key).map_err(|e| slot_error(id, e))
+        self.backend.get(key).map_err(|e| self.key_error(id, e))
     }
 
     #[inline]
@@ -166,7 +166,12 @@ impl<T, B: Backend<ResourceEntry<T>>> ResourceManager<T, B> {
         id: ResourceId,
     ) -> Result<&mut ResourceEntry<T>, ResourceError> {
         let key = self.key_of(id)?;
-        self.backend.get_mut(key).map_err(|e| slot_error(id, e))
+        // The slot count is read first: the error path cannot borrow the backend again
+        // while the `Ok` path's borrow is returned.
+        let slots = self.backend.slot_count();
+        self.backend
+            .get_mut(key)
+            .map_err(|e| key_error(id, e, slots))
     }
 
     /// `Ok` when `id` names a live resource of this manager; the error says why not.
@@ -190,7 +195,10 @@ impl<T, B: Backend<ResourceEntry<T>>> ResourceManager<T, B> {
     #[inline]
     pub fn deallocate_entry(&mut self, id: ResourceId) -> Result<ResourceEntry<T>, ResourceError> {
         let key = self.key_of(id)?;
-        let entry = self.backend.remove(key).map_err(|e| slot_error(id, e))?;
+        let entry = match self.backend.remove(key) {
+            Ok(entry) => entry,
+            Err(e) => return Err(key_error(id, e, self.backend.slot_count())),
+        };
         let descriptor = &entry.descriptor;
         self.stats
             .record_deallocation(descriptor.category(), descriptor.charged_bytes());
@@ -210,7 +218,7 @@ impl<T, B: Backend<ResourceEntry<T>>> ResourceManager<T, B> {
             let descriptor = &entry.descriptor;
             stats.record_deallocation(descriptor.category(), descriptor.charged_bytes());
             removed(
-                ResourceId::from_parts(tag, key.index, key.generation),
+                ResourceId::from_parts(tag, key.index(), key.generation()),
                 entry,
             );
         });
@@ -236,7 +244,7 @@ impl<T, B: Backend<ResourceEntry<T>>> ResourceManager<T, B> {
         let tag = self.tag;
         self.backend.iter().map(move |(key, entry)| {
             (
-                ResourceId::from_parts(tag, key.index, key.generation),
+                ResourceId::from_parts(tag, key.index(), key.generation()),
                 entry,
             )
         })
@@ -246,7 +254,7 @@ impl<T, B: Backend<ResourceEntry<T>>> ResourceManager<T, B> {
         let tag = self.tag;
         self.backend.iter_mut().map(move |(key, entry)| {
             (
-                ResourceId::from_parts(tag, key.index, key.generation),
+                ResourceId::from_parts(tag, key.index(), key.generation()),
                 entry,
             )
         })
@@ -268,30 +276,35 @@ impl<T, B: Backend<ResourceEntry<T>>> ResourceManager<T, B> {
     }
 
     #[inline]
-    fn id_of(&self, key: SlotKey) -> ResourceId {
-        ResourceId::from_parts(self.tag, key.index, key.generation)
+    fn id_of(&self, key: Key) -> ResourceId {
+        ResourceId::from_parts(self.tag, key.index(), key.generation())
     }
 
     #[inline]
-    fn key_of(&self, id: ResourceId) -> Result<SlotKey, ResourceError> {
+    fn key_of(&self, id: ResourceId) -> Result<Key, ResourceError> {
         if id.manager() != self.tag {
             return Err(ResourceError::Foreign {
                 id,
                 manager: self.tag,
             });
         }
-        Ok(SlotKey {
-            index: id.index(),
-            generation: id.generation(),
+        Key::from_parts(id.index(), id.generation()).ok_or(ResourceError::Forged {
+            id,
+            slots: self.backend.slot_count(),
         })
+    }
+
+    #[cold]
+    fn key_error(&self, id: ResourceId, error: KeyError) -> ResourceError {
+        key_error(id, error, self.backend.slot_count())
     }
 }
 
-fn slot_error(id: ResourceId, error: SlotError) -> ResourceError {
+#[cold]
+fn key_error(id: ResourceId, error: KeyError, slots: usize) -> ResourceError {
     match error {
-        SlotError::Forged { slots } => ResourceError::Forged { id, slots },
-        SlotError::Stale => ResourceError::Stale { id },
-        SlotError::Unissued { generation } => ResourceError::Unissued { id, generation },
+        KeyError::Stale => ResourceError::Stale { id },
+        _ => ResourceError::Forged { id, slots },
     }
 }
 
@@ -347,7 +360,7 @@ mod tests {
         // The next id after a failure is exactly what it would have been without it.
         m.deallocate(a).unwrap();
         let b = m.allocate(3, io()).unwrap();
-        assert_eq!((b.index(), b.generation()), (0, 1));
+        assert_eq!((b.index(), b.generation()), (0, 2));
     }
 
     #[test]

@@ -26,7 +26,7 @@
 //! assert_eq!(uarts.remove(a), Err(KeyError::Stale));
 //! let b = uarts.insert("uart2").unwrap();
 //! assert_eq!((b.index(), b.generation()), (a.index(), a.generation() + 1));
-//! assert_eq!(uarts.value(a), Err(KeyError::Stale)); // the old key misses the new value
+//! assert_eq!(uarts.get(a), Err(KeyError::Stale)); // the old key misses the new value
 //! ```
 
 mod key;
@@ -128,7 +128,7 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
     /// # Errors
     /// [`KeyError::Forged`] or [`KeyError::Stale`] when `key` does not name an occupied slot.
     #[inline]
-    pub fn get(&self, key: Key) -> Result<&T, KeyError> {
+    pub fn payload(&self, key: Key) -> Result<&T, KeyError> {
         let slot = self
             .storage
             .slots()
@@ -144,9 +144,9 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
     /// The payload `key` names, writable.
     ///
     /// # Errors
-    /// As [`get`](Self::get).
+    /// As [`payload`](Self::payload).
     #[inline]
-    pub fn get_mut(&mut self, key: Key) -> Result<&mut T, KeyError> {
+    pub fn payload_mut(&mut self, key: Key) -> Result<&mut T, KeyError> {
         let slot = self
             .storage
             .slots_mut()
@@ -162,14 +162,14 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
     /// `true` when `key` names an occupied slot.
     #[inline]
     pub fn contains(&self, key: Key) -> bool {
-        self.get(key).is_ok()
+        self.payload(key).is_ok()
     }
 
     /// Vacates `key`'s slot, tearing its payload down in place with `empty`, and returns
     /// what `empty` returned. From now on `key` is stale.
     ///
     /// # Errors
-    /// As [`get`](Self::get); nothing changes then.
+    /// As [`payload`](Self::payload); nothing changes then.
     #[inline]
     pub fn vacate<R>(&mut self, key: Key, empty: impl FnOnce(&mut T) -> R) -> Result<R, KeyError> {
         let free_head = self.free_head;
@@ -262,7 +262,7 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
     }
 
     /// Every occupied slot's key and payload, in slot order.
-    pub fn iter(&self) -> impl Iterator<Item = (Key, &T)> {
+    pub fn payloads(&self) -> impl Iterator<Item = (Key, &T)> {
         let used = self.storage.used();
         self.storage
             .slots()
@@ -274,7 +274,7 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
     }
 
     /// Every occupied slot's key and payload, writable.
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (Key, &mut T)> {
+    pub fn payloads_mut(&mut self) -> impl Iterator<Item = (Key, &mut T)> {
         let used = self.storage.used();
         self.storage
             .slots_mut()
@@ -351,25 +351,25 @@ impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
     /// The value `key` names.
     ///
     /// # Errors
-    /// As [`get`](Self::get).
+    /// As [`payload`](Self::payload).
     #[inline]
-    pub fn value(&self, key: Key) -> Result<&V, KeyError> {
-        self.get(key)?.as_ref().ok_or(KeyError::Stale)
+    pub fn get(&self, key: Key) -> Result<&V, KeyError> {
+        self.payload(key)?.as_ref().ok_or(KeyError::Stale)
     }
 
     /// The value `key` names, writable.
     ///
     /// # Errors
-    /// As [`get`](Self::get).
+    /// As [`payload`](Self::payload).
     #[inline]
-    pub fn value_mut(&mut self, key: Key) -> Result<&mut V, KeyError> {
-        self.get_mut(key)?.as_mut().ok_or(KeyError::Stale)
+    pub fn get_mut(&mut self, key: Key) -> Result<&mut V, KeyError> {
+        self.payload_mut(key)?.as_mut().ok_or(KeyError::Stale)
     }
 
     /// Takes the value out; `key` is stale from now on.
     ///
     /// # Errors
-    /// As [`get`](Self::get); nothing changes then.
+    /// As [`payload`](Self::payload); nothing changes then.
     #[inline]
     pub fn remove(&mut self, key: Key) -> Result<V, KeyError> {
         self.vacate(key, Option::take)?.ok_or(KeyError::Stale)
@@ -392,14 +392,14 @@ impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
     }
 
     /// Every stored value with its key, in slot order.
-    pub fn values(&self) -> impl Iterator<Item = (Key, &V)> {
-        self.iter()
+    pub fn iter(&self) -> impl Iterator<Item = (Key, &V)> {
+        self.payloads()
             .filter_map(|(key, slot)| slot.as_ref().map(|value| (key, value)))
     }
 
     /// Every stored value with its key, writable.
-    pub fn values_mut(&mut self) -> impl Iterator<Item = (Key, &mut V)> {
-        self.iter_mut()
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (Key, &mut V)> {
+        self.payloads_mut()
             .filter_map(|(key, slot)| slot.as_mut().map(|value| (key, value)))
     }
 }

@@ -94,10 +94,10 @@ fn run<S: SlotStorage<Option<u16>>>(
             }
             Op::Get(n) if !model.issued.is_empty() => {
                 let key = model.issued[n % model.issued.len()];
-                prop_assert_eq!(table.value(key).copied(), model.expected(key));
+                prop_assert_eq!(table.get(key).copied(), model.expected(key));
             }
             Op::Made(index, generation) => match Key::from_parts(index, generation) {
-                Some(key) => prop_assert_eq!(table.value(key).copied(), model.expected(key)),
+                Some(key) => prop_assert_eq!(table.get(key).copied(), model.expected(key)),
                 None => prop_assert_eq!(generation, 0),
             },
             Op::Remove(_) | Op::Get(_) => {}
@@ -105,8 +105,8 @@ fn run<S: SlotStorage<Option<u16>>>(
         let live = model.values.iter().flatten().count();
         prop_assert_eq!(table.len(), live);
         prop_assert_eq!(table.slot_count(), model.generations.len());
-        prop_assert_eq!(table.values().count(), live);
-        for (key, value) in table.values() {
+        prop_assert_eq!(table.iter().count(), live);
+        for (key, value) in table.iter() {
             prop_assert_eq!(model.expected(key), Ok(*value));
         }
     }

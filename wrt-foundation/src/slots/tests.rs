@@ -27,15 +27,15 @@ fn stale_and_forged_keys_are_told_apart_and_change_nothing() {
     let a = t.insert(1).unwrap();
     assert_eq!(t.remove(a), Ok(1));
     assert_eq!(t.remove(a), Err(KeyError::Stale), "double remove");
-    assert_eq!(t.value(a), Err(KeyError::Stale));
+    assert_eq!(t.get(a), Err(KeyError::Stale));
     // The vacant slot waits at generation 2: a key of 2 was never issued.
-    assert_eq!(t.value(key(0, 2)), Err(KeyError::Forged));
+    assert_eq!(t.get(key(0, 2)), Err(KeyError::Forged));
     let b = t.insert(2).unwrap();
-    assert_eq!(t.value(key(0, 9)), Err(KeyError::Forged));
-    assert_eq!(t.value(key(1, 1)), Err(KeyError::Forged), "inline slot never used");
-    assert_eq!(t.value(key(99, 1)), Err(KeyError::Forged), "past every slot");
-    assert_eq!(t.value(a), Err(KeyError::Stale), "reused slot");
-    assert_eq!(t.value(b), Ok(&2));
+    assert_eq!(t.get(key(0, 9)), Err(KeyError::Forged));
+    assert_eq!(t.get(key(1, 1)), Err(KeyError::Forged), "inline slot never used");
+    assert_eq!(t.get(key(99, 1)), Err(KeyError::Forged), "past every slot");
+    assert_eq!(t.get(a), Err(KeyError::Stale), "reused slot");
+    assert_eq!(t.get(b), Ok(&2));
     assert_eq!(t.len(), 1);
 }
 
@@ -52,7 +52,7 @@ fn a_slot_at_the_last_generation_is_retired_not_wrapped() {
     assert_eq!(t.insert(3), Err(3), "full with one value stored");
     assert!(!t.has_vacancy());
     for generation in [1, 2, u32::MAX] {
-        assert_eq!(t.value(key(0, generation)), Err(KeyError::Stale));
+        assert_eq!(t.get(key(0, generation)), Err(KeyError::Stale));
     }
 }
 
@@ -76,7 +76,7 @@ fn a_refused_fill_leaves_the_slot_vacant_and_the_next_occupy_takes_it() {
         Ok::<(), ()>(())
     });
     let k = k.unwrap();
-    assert_eq!(t.get(k), Ok(&Counter(8)), "the payload stays in place across occupancies");
+    assert_eq!(t.payload(k), Ok(&Counter(8)), "the payload stays in place across occupancies");
     assert_eq!(
         t.try_occupy(|_, _| Ok::<(), ()>(())),
         Err(OccupyError::Full(SlotsFull::AtCapacity { capacity: 1 }))
@@ -92,13 +92,13 @@ fn vacate_where_takes_matching_values_in_one_pass() {
     t.remove_where(|v| v % 2 == 0, |k, v| taken.push((k, v)).unwrap());
     let even: heapless::Vec<u32, 8> = taken.iter().map(|(_, v)| *v).collect();
     assert_eq!(even.as_slice(), &[0, 2, 4]);
-    assert!(taken.iter().all(|(k, _)| t.value(*k) == Err(KeyError::Stale)));
-    for (_, v) in t.values_mut() {
+    assert!(taken.iter().all(|(k, _)| t.get(*k) == Err(KeyError::Stale)));
+    for (_, v) in t.iter_mut() {
         *v += 10;
     }
-    let left: heapless::Vec<u32, 8> = t.values().map(|(_, v)| *v).collect();
+    let left: heapless::Vec<u32, 8> = t.iter().map(|(_, v)| *v).collect();
     assert_eq!(left.as_slice(), &[11, 13, 15]);
-    assert_eq!(t.value(keys[1]), Ok(&11));
+    assert_eq!(t.get(keys[1]), Ok(&11));
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn the_heap_table_grows_and_reuses_freed_slots() {
     t.remove(keys[20]).unwrap();
     assert_eq!(t.insert(7), Ok(key(20, 2)));
     assert_eq!(t.slot_count(), 100);
-    assert_eq!(t.value(keys[20]), Err(KeyError::Stale));
-    assert_eq!(t.value(keys[99]), Ok(&99));
+    assert_eq!(t.get(keys[20]), Err(KeyError::Stale));
+    assert_eq!(t.get(keys[99]), Ok(&99));
     assert_eq!(t.len(), 99);
 }
