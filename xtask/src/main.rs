@@ -18,9 +18,9 @@ usage: cargo xtask <command>
         build the #![no_std] proof crates (and check the no_alloc proof rejects alloc)
   docs
         Sphinx + sphinx-needs HTML into target/docs/html (warnings are errors), needs.json
-  trace [--root DIR] [--min-coverage PCT]
+  trace [--root DIR] [--min-coverage PCT] [--fix]
         check every source citation in docs/ against the code; print the share of
-        public types cited
+        public types cited (--fix: rewrite the :source: ranges whose symbols moved)
 ";
 
 fn main() -> ExitCode {

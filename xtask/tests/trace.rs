@@ -1,6 +1,7 @@
 //! The traceability check on a small fixture repository: it passes as written, and moving,
 //! renaming or deleting cited code makes it fail with a message that names the need and the
-//! citation, both through the library and through `xtask trace`.
+//! citation, both through the library and through `xtask trace`; `xtask trace --fix` rewrites
+//! the ranges of moved code (and only those) and leaves renamed code to a human.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -104,6 +105,10 @@ impl Fixture {
         std::fs::write(path, edit(&text)).unwrap();
     }
 
+    fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.root.join(path)).unwrap()
+    }
+
     fn check(&self) -> Report {
         check(&self.root, &["wrt-demo".to_string()]).unwrap()
     }
@@ -128,9 +133,14 @@ impl Drop for Fixture {
 }
 
 fn xtask_trace(root: &Path) -> (bool, String) {
+    xtask_trace_with(root, &[])
+}
+
+fn xtask_trace_with(root: &Path, extra: &[&str]) -> (bool, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["trace", "--root"])
         .arg(root)
+        .args(extra)
         .output()
         .unwrap();
     let text = format!(
@@ -318,4 +328,112 @@ fn an_uncited_public_type_lowers_coverage_below_the_threshold() {
         "{output}"
     );
     assert!(output.contains("coverage below 90.0%"), "{output}");
+}
+
+/// Ten lines in front of `impl Pool`: `fn allocate` moves from line 10 to line 20.
+fn ten_lines_above_the_impl(text: &str) -> String {
+    let filler: String = (1..=10).map(|n| format!("// filler {n}\n")).collect();
+    text.replace("impl Pool {\n", &format!("{filler}impl Pool {{\n"))
+}
+
+#[test]
+fn fix_rewrites_the_range_of_code_that_moved_and_then_the_check_passes() {
+    let fixture = Fixture::new();
+    // CRLF line endings: the fix must keep them, like every other byte
+    let rst = INDEX_RST.replace('\n', "\r\n");
+    fixture.write("docs/index.rst", &rst);
+    fixture.edit_lib(ten_lines_above_the_impl);
+
+    let (ok, output) = xtask_trace(fixture.path());
+    assert!(!ok, "{output}");
+    assert!(
+        output.contains("`Pool::allocate` is not defined in the range; it is defined at line 20"),
+        "{output}"
+    );
+    assert!(output.contains("`cargo xtask trace --fix`"), "{output}");
+
+    let (ok, output) = xtask_trace_with(fixture.path(), &["--fix"]);
+    assert!(ok, "{output}");
+    assert!(
+        output
+            .contains("fixed docs/index.rst:16: IMPL_ALLOCATE: wrt-demo/src/lib.rs:8-14 -> 20-20"),
+        "{output}"
+    );
+    assert!(output.contains("rewrote 1 range in 1 file"), "{output}");
+    assert!(!output.contains("ARCH_POOL"), "{output}");
+    // only the moved range changed; ARCH_POOL's 3-6 still holds `Pool` and stays as written
+    assert_eq!(
+        fixture.read("docs/index.rst"),
+        rst.replace("lib.rs:8-14", "lib.rs:20-20")
+    );
+
+    let (ok, output) = xtask_trace(fixture.path());
+    assert!(ok, "{output}");
+    assert!(fixture.check().problems.is_empty());
+
+    let (ok, output) = xtask_trace_with(fixture.path(), &["--fix"]);
+    assert!(ok, "{output}");
+    assert!(output.contains("nothing to fix"), "{output}");
+}
+
+#[test]
+fn fix_leaves_a_renamed_symbol_alone_and_fails() {
+    let fixture = Fixture::new();
+    // `Pool` moves ten lines down and `allocate` is renamed
+    fixture.edit_lib(|text| {
+        let filler: String = (1..=10).map(|n| format!("// filler {n}\n")).collect();
+        text.replace(
+            "/// Fixed blocks.\n",
+            &format!("{filler}/// Fixed blocks.\n"),
+        )
+        .replace("pub fn allocate(", "pub fn take_block(")
+    });
+    let (ok, _) = xtask_trace(fixture.path());
+    assert!(!ok);
+
+    let (ok, output) = xtask_trace_with(fixture.path(), &["--fix"]);
+    assert!(!ok, "{output}");
+    assert!(
+        output.contains(
+            "error: IMPL_ALLOCATE (docs/index.rst:13): `wrt-demo/src/lib.rs:8-14 Pool::allocate`: \
+             cannot fix: `Pool::allocate` is defined nowhere in wrt-demo/src/lib.rs"
+        ),
+        "{output}"
+    );
+    assert!(
+        output.contains("fixed docs/index.rst:10: ARCH_POOL: wrt-demo/src/lib.rs:3-6 -> 14-14"),
+        "{output}"
+    );
+    assert!(
+        output.contains("FAILED, 1 problem left as written"),
+        "{output}"
+    );
+    // the renamed citation is exactly as written; the moved one is fixed
+    assert_eq!(
+        fixture.read("docs/index.rst"),
+        INDEX_RST.replace("lib.rs:3-6", "lib.rs:14-14")
+    );
+
+    // still failing, on the renamed symbol only
+    let problems = fixture.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].starts_with("IMPL_ALLOCATE"), "{problems:?}");
+}
+
+#[test]
+fn fix_leaves_citations_of_a_missing_file_alone_and_fails() {
+    let fixture = Fixture::new();
+    std::fs::remove_file(fixture.path().join("wrt-demo/src/lib.rs")).unwrap();
+    let (ok, output) = xtask_trace_with(fixture.path(), &["--fix"]);
+    assert!(!ok, "{output}");
+    assert!(
+        output.contains("ARCH_POOL") && output.contains("IMPL_ALLOCATE"),
+        "{output}"
+    );
+    assert!(
+        output.contains("cannot fix: the cited file wrt-demo/src/lib.rs does not exist"),
+        "{output}"
+    );
+    assert!(output.contains("nothing to fix"), "{output}");
+    assert_eq!(fixture.read("docs/index.rst"), INDEX_RST);
 }

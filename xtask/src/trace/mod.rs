@@ -16,9 +16,13 @@
 //!   otherwise).
 //!
 //! Every problem names the need, where it is written, and the citation that failed.
+//!
+//! `cargo xtask trace --fix` rewrites the `:source:` ranges the check rejects when only lines
+//! moved (see [`fix`]).
 
 mod checker;
 pub mod citation;
+pub mod fix;
 pub mod inventory;
 pub mod rst;
 pub mod rust_source;
@@ -99,11 +103,8 @@ impl Report {
 
 /// Reads the docs under `root/docs` and the sources of `libraries`, and checks them.
 pub fn check(root: &Path, libraries: &[String]) -> io::Result<Report> {
-    let mut rst_files = Vec::new();
-    collect_files(&root.join("docs"), "rst", &mut rst_files)?;
-    rst_files.sort();
     let mut needs = Vec::new();
-    for file in &rst_files {
+    for file in &rst_files(root)? {
         let text = std::fs::read_to_string(file)?;
         needs.extend(rst::parse_needs(&text, &relative(root, file)));
     }
@@ -135,6 +136,14 @@ pub fn check(root: &Path, libraries: &[String]) -> io::Result<Report> {
         }
     }
     Ok(checker.finish())
+}
+
+/// The `.rst` files below `root/docs`, sorted.
+fn rst_files(root: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    collect_files(&root.join("docs"), "rst", &mut files)?;
+    files.sort();
+    Ok(files)
 }
 
 fn relative(root: &Path, file: &Path) -> PathBuf {
@@ -194,7 +203,8 @@ pub fn run(ws: &Workspace, min_coverage: f64, sink: &Sink) -> Result<String, Str
     );
     if !report.problems.is_empty() {
         return Err(format!(
-            "({} citation problems) {summary}",
+            "({} citation problems; if only lines moved, `cargo xtask trace --fix` rewrites \
+             the ranges from their :symbol:s) {summary}",
             report.problems.len()
         ));
     }
@@ -204,13 +214,15 @@ pub fn run(ws: &Workspace, min_coverage: f64, sink: &Sink) -> Result<String, Str
     Ok(summary)
 }
 
-/// `cargo xtask trace [--root DIR] [--min-coverage PERCENT]`.
+/// `cargo xtask trace [--root DIR] [--min-coverage PERCENT] [--fix]`.
 pub fn main(args: &[String]) -> Result<bool, String> {
     let mut ws = Workspace::locate();
     let mut min_coverage = DEFAULT_MIN_COVERAGE;
+    let mut fix = false;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
+            "--fix" => fix = true,
             "--root" => {
                 let dir = iter.next().ok_or("--root needs a directory")?;
                 ws = Workspace::at(PathBuf::from(dir));
@@ -223,6 +235,9 @@ pub fn main(args: &[String]) -> Result<bool, String> {
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
+    }
+    if fix {
+        return fix::run(&ws.root);
     }
     match run(&ws, min_coverage, &Sink::Terminal) {
         Ok(summary) => {

@@ -18,6 +18,8 @@ pub struct Need {
     pub line: usize,
     /// The options in order (`:name: value`), continuation lines joined with a space.
     pub options: Vec<(String, String)>,
+    /// 1-based line of each option's `:name:` line, in the order of [`Need::options`].
+    pub option_lines: Vec<usize>,
 }
 
 impl Need {
@@ -27,6 +29,12 @@ impl Need {
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
+    }
+
+    /// The 1-based line that opens option `name` (the one [`Need::option`] reads), if given.
+    pub fn option_line(&self, name: &str) -> Option<usize> {
+        let position = self.options.iter().position(|(key, _)| key == name)?;
+        self.option_lines.get(position).copied()
     }
 
     /// The `:id:`, or a placeholder naming where the need is (the check reports it missing).
@@ -120,6 +128,7 @@ pub fn parse_needs(text: &str, file: &Path) -> Vec<Need> {
             file: file.to_path_buf(),
             line: index,
             options: Vec::new(),
+            option_lines: Vec::new(),
         };
         let mut option_indent = None;
         while let Some(&next) = lines.get(index) {
@@ -139,6 +148,7 @@ pub fn parse_needs(text: &str, file: &Path) -> Vec<Need> {
                 option_indent = Some(this_indent);
                 need.options
                     .push((name.trim().to_string(), value.trim().to_string()));
+                need.option_lines.push(index.saturating_add(1));
             } else if let (Some(indent), Some(last)) = (option_indent, need.options.last_mut())
                 && this_indent > indent
             {
@@ -207,6 +217,9 @@ Example::
         assert_eq!(needs[1].list("implements"), ["REQ_A", "ARCH_B"]);
         assert_eq!(needs[1].option("source"), Some("a/src/lib.rs:1-2"));
         assert_eq!(needs[2].location(), "docs/x.rst:29");
+        assert_eq!(needs[1].option_line("id"), Some(13));
+        assert_eq!(needs[1].option_line("source"), Some(16));
+        assert_eq!(needs[1].option_line("title"), None);
     }
 
     #[test]
