@@ -37,7 +37,7 @@ use core::marker::PhantomData;
 pub use key::{Key, KeyError};
 #[cfg(feature = "alloc")]
 pub use storage::HeapSlots;
-pub use storage::{InlineSlots, Slot, SlotStorage, SlotsFull, Vacant};
+pub use storage::{InlineSlots, PreparedSlots, Slot, SlotStorage, SlotsFull, Vacant};
 
 use storage::END;
 
@@ -82,6 +82,24 @@ impl<T> SlotTable<T, HeapSlots<T>> {
     /// An empty heap table; allocates nothing until the first slot.
     pub const fn new() -> Self {
         Self::over(HeapSlots::new())
+    }
+}
+
+impl<T, const N: usize> SlotTable<T, PreparedSlots<T, N>> {
+    /// An empty table with no slots prepared; `const`.
+    pub const fn prepared() -> Self {
+        Self::over(PreparedSlots::new())
+    }
+
+    /// Prepares one more (vacant) slot holding `payload`, or hands `payload` back when all
+    /// `N` are prepared.
+    pub fn prepare(&mut self, payload: T) -> Result<(), T> {
+        self.storage.prepare(payload)
+    }
+
+    /// Slots prepared so far.
+    pub fn prepared_count(&self) -> usize {
+        self.storage.slots().len()
     }
 }
 

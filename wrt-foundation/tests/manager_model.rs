@@ -121,7 +121,7 @@ fn step<T: RegionTable>(m: &mut LinearMemoryManager<T>, model: &mut Model, op: O
                     assert_eq!((info.id, info.pages), (id, gone.pages));
                     assert_eq!(info.size, gone.pages as usize * PAGE_SIZE);
                 }
-                None => assert_eq!(m.release(id), Err(MemoryError::UnknownRegion { id })),
+                None => assert_eq!(m.release(id), Err(MemoryError::StaleRegion { id })),
             }
         }
         Op::Grow(n, delta) if !model.issued.is_empty() => {
@@ -129,7 +129,7 @@ fn step<T: RegionTable>(m: &mut LinearMemoryManager<T>, model: &mut Model, op: O
             let over_budget = model.over_budget(delta as usize * PAGE_SIZE);
             let actual = m.grow(id, delta);
             let Some(region) = model.live_mut(id) else {
-                assert_eq!(actual, Err(MemoryError::UnknownRegion { id }));
+                assert_eq!(actual, Err(MemoryError::StaleRegion { id }));
                 return;
             };
             let available = region.maximum - region.pages;
@@ -158,7 +158,7 @@ fn step<T: RegionTable>(m: &mut LinearMemoryManager<T>, model: &mut Model, op: O
                     region.stamp = byte;
                     region.stamped = region.pages as usize * PAGE_SIZE;
                 }
-                None => assert_eq!(actual, Err(MemoryError::UnknownRegion { id })),
+                None => assert_eq!(actual, Err(MemoryError::StaleRegion { id })),
             }
         }
         Op::SetBudget(pages) => {

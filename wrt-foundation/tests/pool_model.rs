@@ -39,23 +39,11 @@ impl Model {
         self.live.iter().any(|(h, _)| *h == handle)
     }
 
-    /// The refusal the pool must give for a handle that is not live.
-    fn refusal(&self, handle: BlockHandle, freeing: bool) -> MemoryError {
-        let latest = self.latest[handle.index() as usize].unwrap();
-        let (index, generation) = (handle.index(), handle.generation());
-        if latest == handle {
-            if freeing {
-                MemoryError::DoubleFree { index, generation }
-            } else {
-                MemoryError::UseAfterFree { index, generation }
-            }
-        } else {
-            MemoryError::StaleHandle {
-                index,
-                generation,
-                current_generation: latest.generation(),
-            }
-        }
+    /// The refusal the pool must give for a handle it issued that is not live: stale, be
+    /// it a use after free, a double free or a handle of a reused block.
+    fn refusal(&self, handle: BlockHandle, _freeing: bool) -> MemoryError {
+        assert!(self.latest[handle.index() as usize].is_some());
+        MemoryError::StaleHandle { handle }
     }
 }
 

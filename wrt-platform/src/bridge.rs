@@ -13,11 +13,11 @@
 //!   (`guarded_*` functions).
 
 use thiserror::Error;
-use wrt_foundation::BoundedVec;
 use wrt_foundation::memory::{
     BorrowedLinearMemory, FixedStorage, LinearMemory, MemoryError, MemoryPool, MemoryProtection,
-    PAGE_SIZE, RegionSlot, RegionTable,
+    PAGE_SIZE, RegionSlots, RegionTable,
 };
+use wrt_foundation::slots::{PreparedSlots, SlotTable};
 
 use crate::provider::{PlatformResourceProvider, RegionRequest};
 
@@ -105,16 +105,15 @@ where
 ///
 /// [`LinearMemoryManager`]: wrt_foundation::memory::LinearMemoryManager
 pub struct ProviderRegions<B, const N: usize> {
-    slots: BoundedVec<RegionSlot<FixedStorage<B>>, N>,
-    added: usize,
+    slots: SlotTable<LinearMemory<FixedStorage<B>>, PreparedSlots<LinearMemory<FixedStorage<B>>, N>>,
     smallest: usize,
 }
 
 impl<B: AsRef<[u8]>, const N: usize> core::fmt::Debug for ProviderRegions<B, N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ProviderRegions")
-            .field("backings", &self.slots.len())
-            .field("in_use", &self.added)
+            .field("backings", &self.slots.prepared_count())
+            .field("in_use", &self.slots.slot_count())
             .field("max_region_size", &self.max_region_size_bytes())
             .finish()
     }
@@ -130,33 +129,28 @@ impl<B: AsRef<[u8]>, const N: usize> ProviderRegions<B, N> {
     /// A table with no backings.
     pub const fn new() -> Self {
         Self {
-            slots: BoundedVec::new(),
-            added: 0,
+            slots: SlotTable::prepared(),
             smallest: usize::MAX,
         }
     }
 
     /// Adds one backing for one slot; handed back when all `N` are filled.
     pub fn push_backing(&mut self, backing: B) -> Result<(), B> {
-        if self.slots.is_full() {
-            return Err(backing);
-        }
         let len = backing.as_ref().len();
-        // Cannot fail: fullness was checked above.
-        let _ = self
-            .slots
-            .push(RegionSlot::vacant(FixedStorage::new(backing)));
+        self.slots
+            .prepare(LinearMemory::dormant(FixedStorage::new(backing)))
+            .map_err(|memory| memory.into_storage().into_backing())?;
         self.smallest = self.smallest.min(len);
         Ok(())
     }
 
     /// Backings handed in.
     pub fn backings(&self) -> usize {
-        self.slots.len()
+        self.slots.prepared_count()
     }
 
     fn max_region_size_bytes(&self) -> usize {
-        if self.slots.is_empty() {
+        if self.slots.prepared_count() == 0 {
             return 0;
         }
         self.smallest
@@ -168,31 +162,14 @@ impl<B: AsRef<[u8]>, const N: usize> ProviderRegions<B, N> {
 
 impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> RegionTable for ProviderRegions<B, N> {
     type Storage = FixedStorage<B>;
+    type Slots = PreparedSlots<LinearMemory<Self::Storage>, N>;
 
-    fn slots(&self) -> &[RegionSlot<Self::Storage>] {
-        self.slots.as_slice().get(..self.added).unwrap_or(&[])
+    fn slots(&self) -> &RegionSlots<Self::Storage, Self::Slots> {
+        &self.slots
     }
 
-    fn slots_mut(&mut self) -> &mut [RegionSlot<Self::Storage>] {
-        self.slots
-            .as_mut_slice()
-            .get_mut(..self.added)
-            .unwrap_or(&mut [])
-    }
-
-    /// Takes the next backing into use; `RegionTableFull` when all are in use.
-    fn add_slot(&mut self) -> Result<(), MemoryError> {
-        if self.added >= self.slots.len() {
-            return Err(MemoryError::RegionTableFull {
-                capacity: self.slots.len(),
-            });
-        }
-        self.added = self.added.saturating_add(1);
-        Ok(())
-    }
-
-    fn capacity(&self) -> Option<usize> {
-        Some(self.slots.len())
+    fn slots_mut(&mut self) -> &mut RegionSlots<Self::Storage, Self::Slots> {
+        &mut self.slots
     }
 
     fn max_region_size(&self) -> usize {

@@ -1,7 +1,7 @@
 //! [`MemoryError`]: every way a memory operation can be refused, with the numbers that explain
 //! the refusal.
 
-use super::{Access, MemoryProtection, RegionId};
+use super::{Access, BlockHandle, MemoryProtection, RegionId};
 
 /// Why a linear memory, region manager or memory pool refused an operation.
 ///
@@ -9,6 +9,7 @@ use super::{Access, MemoryProtection, RegionId};
 /// they were before the call. Every variant carries the figures a user needs to see why
 /// (what was asked for, what was there), so an error log line is enough to act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
 pub enum MemoryError {
     /// `offset + len` reaches past the end of the memory, or overflows `u64`.
     ///
@@ -81,11 +82,20 @@ pub enum MemoryError {
         /// Number of slots in the table.
         capacity: usize,
     },
-    /// The id names no live region: it was released, never issued, or is out of range.
-    #[error("unknown region {id}")]
-    UnknownRegion {
+    /// The region was released since the id was issued (its slot may hold another region).
+    #[error("region {id} was released")]
+    StaleRegion {
         /// The id the caller gave.
         id: RegionId,
+    },
+    /// The manager never issued the id: its index is past every slot the manager has, or
+    /// its generation is one the slot has not reached (an id of another manager, say).
+    #[error("region {id} was never issued by this manager of {slots} slots")]
+    ForgedRegion {
+        /// The id the caller gave.
+        id: RegionId,
+        /// Slots the manager has.
+        slots: usize,
     },
     /// Every block of the pool is allocated (or retired).
     #[error("memory pool exhausted: all {block_count} blocks are in use")]
@@ -93,39 +103,19 @@ pub enum MemoryError {
         /// Number of blocks in the pool.
         block_count: usize,
     },
-    /// The handle's block has been freed and handed out again since the handle was issued.
-    #[error(
-        "stale handle for block {index}: generation {generation}, block is at generation {current_generation}"
-    )]
+    /// The handle's block was freed since the handle was issued (a use after free, a
+    /// double free, or the block is handed out again).
+    #[error("{handle} was freed")]
     StaleHandle {
-        /// Block index in the handle.
-        index: u32,
-        /// Generation in the handle.
-        generation: u32,
-        /// Generation of the block's current or last allocation.
-        current_generation: u32,
+        /// The handle the caller gave.
+        handle: BlockHandle,
     },
-    /// The handle's block was freed and not handed out since; the handle must not be used.
-    #[error("block {index} (generation {generation}) was freed")]
-    UseAfterFree {
-        /// Block index in the handle.
-        index: u32,
-        /// Generation in the handle.
-        generation: u32,
-    },
-    /// The handle's block was already freed through this handle.
-    #[error("double free of block {index} (generation {generation})")]
-    DoubleFree {
-        /// Block index in the handle.
-        index: u32,
-        /// Generation in the handle.
-        generation: u32,
-    },
-    /// The handle's index is not below the pool's block count (it came from another pool).
-    #[error("handle index {index} is out of range for a pool of {block_count} blocks")]
-    HandleOutOfRange {
-        /// Block index in the handle.
-        index: u32,
+    /// The pool never issued the handle: its index is not below the block count, or its
+    /// generation is one the block has not reached (a handle of another pool, say).
+    #[error("{handle} was never issued by this pool of {block_count} blocks")]
+    ForgedHandle {
+        /// The handle the caller gave.
+        handle: BlockHandle,
         /// Number of blocks in the pool.
         block_count: usize,
     },

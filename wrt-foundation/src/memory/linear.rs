@@ -90,13 +90,19 @@ fn as_u64(n: usize) -> u64 {
 }
 
 impl<S> LinearMemory<S> {
-    /// A memory of zero pages that cannot grow: the state of a vacant manager slot.
-    pub(crate) const fn dormant(storage: S) -> Self {
+    /// A memory of zero pages and no access that cannot grow: what a vacant region slot holds
+    /// until a [`LinearMemoryManager`](super::LinearMemoryManager) activates it.
+    pub const fn dormant(storage: S) -> Self {
         Self {
             storage,
             maximum_pages: 0,
             protection: MemoryProtection::NONE,
         }
+    }
+
+    /// Gives the storage back, with its committed bytes.
+    pub fn into_storage(self) -> S {
+        self.storage
     }
 }
 
@@ -180,11 +186,6 @@ impl<S: MemoryStorage> LinearMemory<S> {
     /// The storage, for inspection (a platform may want the backing's address).
     pub fn storage(&self) -> &S {
         &self.storage
-    }
-
-    /// Gives the storage back, with its committed bytes.
-    pub fn into_storage(self) -> S {
-        self.storage
     }
 
     /// Adds `delta` zeroed pages and returns the previous size in pages, as `memory.grow`.

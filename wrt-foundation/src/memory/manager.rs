@@ -6,11 +6,11 @@ mod region_memory;
 pub use region_memory::RegionMemory;
 
 use super::linear::{pages_to_bytes, whole_pages};
-use super::region::SlotState;
 use super::{
     FixedRegions, LinearMemory, MemoryError, MemoryProtection, PAGE_SIZE, RegionId, RegionInfo,
     RegionTable,
 };
+use crate::slots::{KeyError, OccupyError, SlotsFull};
 use budget::Budget;
 
 /// Owns linear memories ("regions") and keeps their total size within `max_memory`.
@@ -18,7 +18,8 @@ use budget::Budget;
 /// The manager owns the memories, rather than handing them out, so that growing one is
 /// charged to the budget too: [`grow`](Self::grow) and [`RegionMemory::grow`] are the only
 /// ways to grow a managed memory. Regions are named by [`RegionId`]s (slot index plus
-/// generation), so a released id cannot reach a reused slot.
+/// generation, kept by the workspace's one slot table, [`crate::slots`]), so a released id
+/// cannot reach a reused slot.
 ///
 /// The table type chooses the environment: [`FixedMemoryManager`] (no allocator; a fixed
 /// number of slots, each with an inline memory of at most `MAX_REGION_SIZE` bytes) or
@@ -39,14 +40,12 @@ use budget::Budget;
 ///
 /// manager.release(a)?; // its bytes return to the budget
 /// assert_eq!(manager.total_allocated(), 0);
-/// assert!(matches!(manager.memory(a), Err(MemoryError::UnknownRegion { .. })));
+/// assert_eq!(manager.memory(a).err(), Some(MemoryError::StaleRegion { id: a }));
 /// # Ok::<(), MemoryError>(())
 /// ```
 pub struct LinearMemoryManager<T: RegionTable> {
     table: T,
-    free_head: Option<u32>,
     budget: Budget,
-    region_count: usize,
 }
 
 /// A manager with no allocator: `MAX_REGIONS` slots of inline memories of up to
@@ -81,13 +80,11 @@ impl<T: RegionTable> LinearMemoryManager<T> {
     pub const fn with_table(table: T, max_memory: Option<usize>) -> Self {
         Self {
             table,
-            free_head: None,
             budget: Budget {
                 allocated: 0,
                 peak: 0,
                 max: max_memory,
             },
-            region_count: 0,
         }
     }
 
@@ -146,112 +143,95 @@ impl<T: RegionTable> LinearMemoryManager<T> {
             });
         }
         self.budget.check(requested)?;
-        let index = self.take_slot()?;
-        let slot = self.slot_mut(index)?;
-        let activated = match slot.generation.checked_add(1) {
-            Some(generation) => slot
-                .memory
-                .activate(initial_pages, maximum_pages, protection)
-                .map(|()| generation),
-            None => Err(MemoryError::RegionTableFull {
-                capacity: self.table.capacity().unwrap_or(usize::MAX),
-            }),
-        };
-        let generation = match activated {
-            Ok(generation) => generation,
-            Err(err) => {
-                self.put_back(index);
-                return Err(err);
+        let occupied = self.table.slots_mut().try_occupy(|_, memory| {
+            memory.activate(initial_pages, maximum_pages, protection)
+        });
+        let id = match occupied {
+            Ok(key) => RegionId::new(key),
+            Err(OccupyError::Refused(err)) => return Err(err),
+            Err(OccupyError::Full(SlotsFull::HostAllocationFailed { requested })) => {
+                return Err(MemoryError::HostAllocationFailed { requested });
+            }
+            Err(OccupyError::Full(full)) => {
+                log::debug!("region refused: {full}");
+                return Err(MemoryError::RegionTableFull {
+                    capacity: self.table.slots().capacity().unwrap_or(usize::MAX),
+                });
             }
         };
-        let slot = self.slot_mut(index)?;
-        slot.generation = generation;
-        slot.state = SlotState::Occupied;
-        let size = slot.memory.size_bytes();
+        let size = self.memory(id).map_or(0, LinearMemory::size_bytes);
         self.budget.charge(size);
-        self.region_count = self.region_count.saturating_add(1);
-        Ok(RegionId::new(index, generation))
+        Ok(id)
     }
 
     /// Releases a region: its memory is un-committed, its bytes return to the budget and
     /// its id stops working. Returns what the region was at release.
     ///
     /// # Errors
-    /// [`MemoryError::UnknownRegion`] for an id that is not live (released twice, never
-    /// issued, or from another manager whose slot is empty here).
+    /// [`MemoryError::StaleRegion`] for an id already released,
+    /// [`MemoryError::ForgedRegion`] for one this manager never issued.
     pub fn release(&mut self, id: RegionId) -> Result<RegionInfo, MemoryError> {
-        let index = self.live_index(id)?;
-        let free_head = self.free_head;
-        let slot = self.slot_mut(index)?;
-        let info = slot.info(id);
-        slot.memory.deactivate();
-        if slot.generation == u32::MAX {
-            slot.state = SlotState::Retired;
-            log::warn!("region slot {index} retired: its generations are used up");
-        } else {
-            slot.state = SlotState::Vacant {
-                next_free: free_head,
-            };
-            self.free_head = Some(index);
-        }
+        let released = self.table.slots_mut().vacate(id.key(), |memory| {
+            let info = RegionInfo::of(id, memory);
+            memory.deactivate();
+            info
+        });
+        let info = released.map_err(|error| self.region_error(id, error))?;
         self.budget.refund(info.size);
-        self.region_count = self.region_count.saturating_sub(1);
         Ok(info)
     }
 
     /// What the region `id` is now.
     ///
     /// # Errors
-    /// [`MemoryError::UnknownRegion`] for an id that is not live.
+    /// [`MemoryError::StaleRegion`] or [`MemoryError::ForgedRegion`] for an id that is not
+    /// live.
     pub fn region(&self, id: RegionId) -> Result<RegionInfo, MemoryError> {
-        let index = self.live_index(id)?;
-        self.slot(index).map(|slot| slot.info(id))
+        self.memory(id).map(|memory| RegionInfo::of(id, memory))
     }
 
     /// The live regions, in slot order.
     pub fn regions(&self) -> impl Iterator<Item = RegionInfo> + '_ {
         self.table
             .slots()
-            .iter()
-            .zip(0u32..)
-            .filter(|(slot, _)| slot.state == SlotState::Occupied)
-            .map(|(slot, index)| slot.info(RegionId::new(index, slot.generation)))
+            .payloads()
+            .map(|(key, memory)| RegionInfo::of(RegionId::new(key), memory))
     }
 
     /// The region's memory, for reading.
     ///
     /// # Errors
-    /// [`MemoryError::UnknownRegion`] for an id that is not live.
+    /// As [`region`](Self::region).
     pub fn memory(&self, id: RegionId) -> Result<&LinearMemory<T::Storage>, MemoryError> {
-        let index = self.live_index(id)?;
-        self.slot(index).map(|slot| &slot.memory)
+        self.table
+            .slots()
+            .payload(id.key())
+            .map_err(|error| self.region_error(id, error))
     }
 
     /// The region's memory, for writing and growing within the budget.
     ///
     /// # Errors
-    /// [`MemoryError::UnknownRegion`] for an id that is not live.
+    /// As [`region`](Self::region).
     pub fn memory_mut(
         &mut self,
         id: RegionId,
     ) -> Result<RegionMemory<'_, T::Storage>, MemoryError> {
-        let index = self.live_index(id)?;
-        let slot = self
-            .table
-            .slots_mut()
-            .get_mut(usize::try_from(index).unwrap_or(usize::MAX))
-            .ok_or(MemoryError::UnknownRegion { id })?;
-        Ok(RegionMemory {
-            memory: &mut slot.memory,
-            budget: &mut self.budget,
-        })
+        let slots = self.table.slots().slot_count();
+        match self.table.slots_mut().payload_mut(id.key()) {
+            Ok(memory) => Ok(RegionMemory {
+                memory,
+                budget: &mut self.budget,
+            }),
+            Err(error) => Err(region_error(id, error, slots)),
+        }
     }
 
     /// Grows region `id` by `delta` pages, charged to the budget; returns its previous size
     /// in pages.
     ///
     /// # Errors
-    /// As [`RegionMemory::grow`], or [`MemoryError::UnknownRegion`].
+    /// As [`RegionMemory::grow`] and [`region`](Self::region).
     pub fn grow(&mut self, id: RegionId, delta: u32) -> Result<u32, MemoryError> {
         self.memory_mut(id)?.grow(delta)
     }
@@ -284,12 +264,12 @@ impl<T: RegionTable> LinearMemoryManager<T> {
 
     /// Number of live regions.
     pub fn region_count(&self) -> usize {
-        self.region_count
+        self.table.slots().len()
     }
 
     /// The most regions the table can hold; `None` when only the host limits it.
     pub fn region_capacity(&self) -> Option<usize> {
-        self.table.capacity()
+        self.table.slots().capacity()
     }
 
     /// The largest single region the table's storage can hold, in bytes.
@@ -301,12 +281,7 @@ impl<T: RegionTable> LinearMemoryManager<T> {
     /// by the region size, the budget (rounded down to whole pages) and a free slot (0 when
     /// a fixed table is full). A heap allocation may still fail on the host.
     pub fn largest_allocatable(&self) -> usize {
-        let slot_free = self.free_head.is_some()
-            || self
-                .table
-                .capacity()
-                .is_none_or(|capacity| self.table.slots().len() < capacity);
-        if !slot_free {
+        if !self.table.slots().has_vacancy() {
             return 0;
         }
         let limit = self
@@ -320,63 +295,17 @@ impl<T: RegionTable> LinearMemoryManager<T> {
             .saturating_mul(PAGE_SIZE)
     }
 
-    fn slot(&self, index: u32) -> Result<&super::RegionSlot<T::Storage>, MemoryError> {
-        self.table
-            .slots()
-            .get(usize::try_from(index).unwrap_or(usize::MAX))
-            .ok_or(MemoryError::UnknownRegion {
-                id: RegionId::new(index, 0),
-            })
+    #[cold]
+    fn region_error(&self, id: RegionId, error: KeyError) -> MemoryError {
+        region_error(id, error, self.table.slots().slot_count())
     }
+}
 
-    fn slot_mut(&mut self, index: u32) -> Result<&mut super::RegionSlot<T::Storage>, MemoryError> {
-        self.table
-            .slots_mut()
-            .get_mut(usize::try_from(index).unwrap_or(usize::MAX))
-            .ok_or(MemoryError::UnknownRegion {
-                id: RegionId::new(index, 0),
-            })
-    }
-
-    /// The slot index of a live region.
-    fn live_index(&self, id: RegionId) -> Result<u32, MemoryError> {
-        match self.slot(id.index()) {
-            Ok(slot) if slot.generation == id.generation() && slot.state == SlotState::Occupied => {
-                Ok(id.index())
-            }
-            _ => Err(MemoryError::UnknownRegion { id }),
-        }
-    }
-
-    /// A vacant slot, from the free list or newly added to the table.
-    fn take_slot(&mut self) -> Result<u32, MemoryError> {
-        if let Some(index) = self.free_head {
-            let slot = self.slot_mut(index)?;
-            if let SlotState::Vacant { next_free } = slot.state {
-                slot.state = SlotState::Vacant { next_free: None };
-                self.free_head = next_free;
-                return Ok(index);
-            }
-        }
-        let index =
-            u32::try_from(self.table.slots().len()).map_err(|_| MemoryError::RegionTableFull {
-                capacity: self.table.slots().len(),
-            })?;
-        self.table.add_slot().inspect_err(|err| {
-            log::debug!("region refused: {err}");
-        })?;
-        Ok(index)
-    }
-
-    /// Returns a vacant slot taken by [`take_slot`](Self::take_slot) to the free list.
-    fn put_back(&mut self, index: u32) {
-        let free_head = self.free_head;
-        if let Ok(slot) = self.slot_mut(index) {
-            slot.state = SlotState::Vacant {
-                next_free: free_head,
-            };
-            self.free_head = Some(index);
-        }
+#[cold]
+fn region_error(id: RegionId, error: KeyError, slots: usize) -> MemoryError {
+    match error {
+        KeyError::Stale => MemoryError::StaleRegion { id },
+        _ => MemoryError::ForgedRegion { id, slots },
     }
 }
 

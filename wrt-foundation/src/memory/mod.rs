@@ -30,7 +30,7 @@ pub use pool::{BlockHandle, InlineBlocks, MemoryPool};
 pub use protection::{Access, MemoryProtection};
 #[cfg(feature = "alloc")]
 pub use region::HeapRegions;
-pub use region::{FixedRegions, RegionId, RegionInfo, RegionSlot, RegionTable};
+pub use region::{FixedRegions, RegionId, RegionInfo, RegionSlots, RegionTable};
 #[cfg(feature = "alloc")]
 pub use storage::HeapStorage;
 pub use storage::{BorrowedStorage, FixedStorage, InlineStorage, MemoryStorage};

@@ -10,34 +10,13 @@ pub use blocks::InlineBlocks;
 pub use handle::BlockHandle;
 
 use super::MemoryError;
+use crate::slots::{InlineSlotTable, KeyError, OccupyError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BlockState {
-    /// Not allocated; `next_free` links the free list (blocks never handed out are not on
-    /// it: they are taken in index order from `never_used`).
-    Free {
-        next_free: Option<u32>,
-    },
-    Allocated,
-    /// Generations used up: never handed out again, so no handle can be reused.
-    Retired,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct BlockSlot {
-    generation: u32,
-    state: BlockState,
-}
-
-impl BlockSlot {
-    const UNUSED: Self = Self {
-        generation: 0,
-        state: BlockState::Free { next_free: None },
-    };
-}
-
-/// `BLOCK_COUNT` blocks of `BLOCK_SIZE` bytes, allocated and freed in O(1) through a free
-/// list of indices; needs no heap.
+/// `BLOCK_COUNT` blocks of `BLOCK_SIZE` bytes, allocated and freed in O(1); needs no heap.
+///
+/// Which blocks are taken, and by which handle, is kept by the workspace's one slot table
+/// ([`crate::slots`]): a block's handle goes stale when the block is freed, and a handle the
+/// pool never issued is forged. The pool adds only the bytes.
 ///
 /// The bytes live in the backing `B`: inline by default ([`InlineBlocks`]), or any
 /// `AsRef<[u8]> + AsMut<[u8]>` a platform supplies (a `&mut [u8]` of static RAM, an mmap'd
@@ -56,10 +35,10 @@ impl BlockSlot {
 /// assert_eq!(pool.utilization(), 1.0);
 ///
 /// pool.free(a)?;
-/// assert!(matches!(pool.free(a), Err(MemoryError::DoubleFree { .. })));
+/// assert_eq!(pool.free(a), Err(MemoryError::StaleHandle { handle: a })); // double free
 /// let c = pool.allocate()?; // reuses a's block, zeroed, with a new generation
 /// assert_eq!(c.index(), a.index());
-/// assert!(matches!(pool.block(&a), Err(MemoryError::StaleHandle { .. })));
+/// assert_eq!(pool.block(&a), Err(MemoryError::StaleHandle { handle: a }));
 /// # Ok::<(), MemoryError>(())
 /// ```
 pub struct MemoryPool<
@@ -68,11 +47,7 @@ pub struct MemoryPool<
     B = InlineBlocks<BLOCK_SIZE, BLOCK_COUNT>,
 > {
     backing: B,
-    slots: [BlockSlot; BLOCK_COUNT],
-    free_head: Option<u32>,
-    never_used: usize,
-    allocated: usize,
-    retired: usize,
+    blocks: InlineSlotTable<(), BLOCK_COUNT>,
 }
 
 impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize>
@@ -93,17 +68,10 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize> Default
 }
 
 impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B> MemoryPool<BLOCK_SIZE, BLOCK_COUNT, B> {
-    const INDICES_FIT: () = assert!(BLOCK_COUNT <= u32::MAX as usize, "block indices are u32");
-
     const fn from_backing(backing: B) -> Self {
-        let () = Self::INDICES_FIT;
         Self {
             backing,
-            slots: [BlockSlot::UNUSED; BLOCK_COUNT],
-            free_head: None,
-            never_used: 0,
-            allocated: 0,
-            retired: 0,
+            blocks: InlineSlotTable::new(),
         }
     }
 
@@ -124,20 +92,20 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B> MemoryPool<BLOCK_SIZE
 
     /// Blocks handed out and not yet freed.
     pub fn allocated(&self) -> usize {
-        self.allocated
+        self.blocks.len()
     }
 
     /// Blocks that [`allocate`](Self::allocate) can still hand out.
     pub fn available(&self) -> usize {
         BLOCK_COUNT
-            .saturating_sub(self.allocated)
-            .saturating_sub(self.retired)
+            .saturating_sub(self.blocks.len())
+            .saturating_sub(self.blocks.retired())
     }
 
     /// Blocks taken out of service because their generation counter ran out (after about
     /// four billion reuses each); normally 0.
     pub fn retired(&self) -> usize {
-        self.retired
+        self.blocks.retired()
     }
 
     /// `allocated() / capacity()` in `[0.0, 1.0]`; 0.0 for a pool of no blocks. For exact
@@ -146,7 +114,7 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B> MemoryPool<BLOCK_SIZE
         if BLOCK_COUNT == 0 {
             0.0
         } else {
-            self.allocated as f32 / BLOCK_COUNT as f32
+            self.blocks.len() as f32 / BLOCK_COUNT as f32
         }
     }
 
@@ -156,26 +124,22 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B> MemoryPool<BLOCK_SIZE
     }
 
     /// The slot index of `handle`'s block if the handle is live, else why not.
+    #[inline]
     fn live_index(&self, handle: &BlockHandle) -> Result<usize, MemoryError> {
-        let BlockHandle { index, generation } = *handle;
-        let out_of_range = MemoryError::HandleOutOfRange {
-            index,
-            block_count: BLOCK_COUNT,
-        };
-        let slot_index = usize::try_from(index).map_err(|_| out_of_range)?;
-        let slot = self.slots.get(slot_index).ok_or(out_of_range)?;
-        if slot.generation != generation {
-            return Err(MemoryError::StaleHandle {
-                index,
-                generation,
-                current_generation: slot.generation,
-            });
+        match self.blocks.payload(handle.key()) {
+            Ok(()) => Ok(handle.index() as usize),
+            Err(error) => Err(Self::handle_error(*handle, error)),
         }
-        match slot.state {
-            BlockState::Allocated => Ok(slot_index),
-            BlockState::Free { .. } | BlockState::Retired => {
-                Err(MemoryError::UseAfterFree { index, generation })
-            }
+    }
+
+    #[cold]
+    fn handle_error(handle: BlockHandle, error: KeyError) -> MemoryError {
+        match error {
+            KeyError::Stale => MemoryError::StaleHandle { handle },
+            _ => MemoryError::ForgedHandle {
+                handle,
+                block_count: BLOCK_COUNT,
+            },
         }
     }
 
@@ -230,10 +194,10 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B: AsRef<[u8]> + AsMut<[
     }
 
     /// As [`bytes`](Self::bytes), writable.
-    fn bytes_mut(&mut self, slot_index: usize) -> Result<&mut [u8], MemoryError> {
-        let provided = self.backing.as_ref().len();
+    fn bytes_mut(backing: &mut B, slot_index: usize) -> Result<&mut [u8], MemoryError> {
+        let provided = backing.as_ref().len();
         Self::block_range(slot_index)
-            .and_then(|range| self.backing.as_mut().get_mut(range))
+            .and_then(|range| backing.as_mut().get_mut(range))
             .ok_or(Self::backing_too_small(provided))
     }
 
@@ -242,85 +206,42 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B: AsRef<[u8]> + AsMut<[
     /// # Errors
     /// [`MemoryError::PoolExhausted`] when every block is allocated (or retired); the pool
     /// is unchanged.
+    #[inline]
     pub fn allocate(&mut self) -> Result<BlockHandle, MemoryError> {
-        let exhausted = MemoryError::PoolExhausted {
-            block_count: BLOCK_COUNT,
-        };
-        let (slot_index, next_free) = match self.free_head {
-            Some(index) => {
-                let slot_index = usize::try_from(index).map_err(|_| exhausted)?;
-                match self.slots.get(slot_index).map(|slot| slot.state) {
-                    Some(BlockState::Free { next_free }) => (slot_index, next_free),
-                    _ => return Err(exhausted),
-                }
-            }
-            None if self.never_used < BLOCK_COUNT => (self.never_used, None),
-            None => {
+        let backing = &mut self.backing;
+        let occupied = self.blocks.try_occupy(|index, ()| {
+            Self::bytes_mut(backing, index as usize).map(|bytes| bytes.fill(0))
+        });
+        match occupied {
+            Ok(key) => Ok(BlockHandle::new(key)),
+            Err(OccupyError::Refused(error)) => Err(error),
+            Err(OccupyError::Full(_)) => {
                 log::debug!("memory pool of {BLOCK_COUNT} blocks exhausted");
-                return Err(exhausted);
+                Err(MemoryError::PoolExhausted {
+                    block_count: BLOCK_COUNT,
+                })
             }
-        };
-        let index = u32::try_from(slot_index).map_err(|_| exhausted)?;
-        let current = self.slots.get(slot_index).ok_or(exhausted)?.generation;
-        // Slots whose generation is at u32::MAX are retired and never reach here.
-        let generation = current.checked_add(1).ok_or(exhausted)?;
-        self.bytes_mut(slot_index)?.fill(0);
-        let slot = self.slots.get_mut(slot_index).ok_or(exhausted)?;
-        slot.generation = generation;
-        slot.state = BlockState::Allocated;
-        if self.free_head.is_some() {
-            self.free_head = next_free;
-        } else {
-            self.never_used = self.never_used.saturating_add(1);
         }
-        self.allocated = self.allocated.saturating_add(1);
-        Ok(BlockHandle { index, generation })
     }
 
     /// Returns `handle`'s block to the pool, in O(1).
     ///
     /// # Errors
-    /// [`MemoryError::DoubleFree`] when the block was already freed through this handle,
-    /// [`MemoryError::StaleHandle`] when it has been reused since,
-    /// [`MemoryError::HandleOutOfRange`] for an index beyond the pool. Nothing changes on
-    /// error.
+    /// [`MemoryError::StaleHandle`] when the block was freed since the handle was issued
+    /// (a double free, or the block is reused), [`MemoryError::ForgedHandle`] for a handle
+    /// this pool never issued. Nothing changes on error.
+    #[inline]
     pub fn free(&mut self, handle: BlockHandle) -> Result<(), MemoryError> {
-        let slot_index = self.live_index(&handle).map_err(|err| match err {
-            MemoryError::UseAfterFree { index, generation } => {
-                MemoryError::DoubleFree { index, generation }
-            }
-            other => other,
-        })?;
-        let free_head = self.free_head;
-        let slot = self
-            .slots
-            .get_mut(slot_index)
-            .ok_or(MemoryError::HandleOutOfRange {
-                index: handle.index,
-                block_count: BLOCK_COUNT,
-            })?;
-        if slot.generation == u32::MAX {
-            slot.state = BlockState::Retired;
-            self.retired = self.retired.saturating_add(1);
-            log::warn!(
-                "pool block {} retired: its generations are used up",
-                handle.index
-            );
-        } else {
-            slot.state = BlockState::Free {
-                next_free: free_head,
-            };
-            self.free_head = Some(handle.index);
-        }
-        self.allocated = self.allocated.saturating_sub(1);
-        Ok(())
+        self.blocks
+            .vacate(handle.key(), |()| ())
+            .map_err(|error| Self::handle_error(handle, error))
     }
 
     /// The bytes of `handle`'s block.
     ///
     /// # Errors
-    /// [`MemoryError::UseAfterFree`], [`MemoryError::StaleHandle`] or
-    /// [`MemoryError::HandleOutOfRange`] when the handle is not live.
+    /// [`MemoryError::StaleHandle`] or [`MemoryError::ForgedHandle`] when the handle is not
+    /// live.
     pub fn block(&self, handle: &BlockHandle) -> Result<&[u8], MemoryError> {
         self.bytes(self.live_index(handle)?)
     }
@@ -331,25 +252,17 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B: AsRef<[u8]> + AsMut<[
     /// As [`block`](Self::block).
     pub fn block_mut(&mut self, handle: &BlockHandle) -> Result<&mut [u8], MemoryError> {
         let slot_index = self.live_index(handle)?;
-        self.bytes_mut(slot_index)
+        Self::bytes_mut(&mut self.backing, slot_index)
     }
 
     #[cfg(test)]
     pub(crate) fn set_generation_for_test(
         &mut self,
         handle: &BlockHandle,
-        generation: u32,
+        generation: core::num::NonZeroU32,
     ) -> BlockHandle {
-        if let Some(slot) = usize::try_from(handle.index)
-            .ok()
-            .and_then(|i| self.slots.get_mut(i))
-        {
-            slot.generation = generation;
-        }
-        BlockHandle {
-            index: handle.index,
-            generation,
-        }
+        self.blocks.force_generation(handle.index(), generation);
+        BlockHandle::new(crate::slots::Key::new(handle.index(), generation))
     }
 }
 
@@ -361,8 +274,8 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B> fmt::Debug
         f.debug_struct("MemoryPool")
             .field("block_size", &BLOCK_SIZE)
             .field("block_count", &BLOCK_COUNT)
-            .field("allocated", &self.allocated)
-            .field("retired", &self.retired)
+            .field("allocated", &self.blocks.len())
+            .field("retired", &self.blocks.retired())
             .finish()
     }
 }

@@ -1,41 +1,44 @@
-//! The region table behind a [`LinearMemoryManager`](super::LinearMemoryManager): region ids,
-//! slots, and the fixed and heap tables.
+//! The region table behind a [`LinearMemoryManager`](super::LinearMemoryManager): region ids
+//! and the fixed and heap tables, each the workspace's one slot table ([`crate::slots`])
+//! over slots that hold a memory.
 
 use core::fmt;
 
-use super::{InlineStorage, LinearMemory, MemoryError, MemoryProtection, MemoryStorage, PAGE_SIZE};
+use super::{InlineStorage, LinearMemory, MemoryProtection, MemoryStorage, PAGE_SIZE};
+use crate::slots::{InlineSlotTable, Key, SlotStorage, SlotTable, Vacant};
 
 /// Names a region of a [`LinearMemoryManager`](super::LinearMemoryManager): slot index plus
 /// the generation of the allocation.
 ///
-/// A slot's generation changes every time it is reused, so an id kept after
+/// A slot's generation changes every time it is released, so an id kept after
 /// [`release`](super::LinearMemoryManager::release) can never reach the region that took
-/// its slot: the manager answers [`MemoryError::UnknownRegion`].
+/// its slot: the manager answers [`MemoryError::StaleRegion`](super::MemoryError::StaleRegion).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RegionId {
-    index: u32,
-    generation: u32,
-}
+pub struct RegionId(Key);
 
 impl RegionId {
-    pub(crate) const fn new(index: u32, generation: u32) -> Self {
-        Self { index, generation }
+    pub(crate) const fn new(key: Key) -> Self {
+        Self(key)
+    }
+
+    pub(crate) const fn key(self) -> Key {
+        self.0
     }
 
     /// The slot index.
     pub const fn index(self) -> u32 {
-        self.index
+        self.0.index()
     }
 
-    /// The generation of the allocation (never 0 for an id the manager issued).
+    /// The generation of the allocation (never 0).
     pub const fn generation(self) -> u32 {
-        self.generation
+        self.0.generation()
     }
 }
 
 impl fmt::Display for RegionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (generation {})", self.index, self.generation)
+        self.0.fmt(f)
     }
 }
 
@@ -54,88 +57,44 @@ pub struct RegionInfo {
     pub protection: MemoryProtection,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SlotState {
-    /// Free; `next_free` links the manager's free list.
-    Vacant {
-        next_free: Option<u32>,
-    },
-    Occupied,
-    /// Its generation is exhausted: never handed out again, so no id can be reused.
-    Retired,
-}
-
-/// One slot of a region table: a memory (dormant while the slot is vacant) and the
-/// generation of its current or last allocation.
-///
-/// Public only so that [`RegionTable`] can be implemented outside this crate; its state is
-/// managed by the manager alone.
-pub struct RegionSlot<S> {
-    pub(crate) generation: u32,
-    pub(crate) state: SlotState,
-    pub(crate) memory: LinearMemory<S>,
-}
-
-impl<S> RegionSlot<S> {
-    /// A vacant slot over `storage`, for a table to hand to the manager.
-    pub const fn vacant(storage: S) -> Self {
+impl RegionInfo {
+    pub(crate) fn of<S: MemoryStorage>(id: RegionId, memory: &LinearMemory<S>) -> Self {
         Self {
-            generation: 0,
-            state: SlotState::Vacant { next_free: None },
-            memory: LinearMemory::dormant(storage),
-        }
-    }
-}
-
-impl<S: MemoryStorage> RegionSlot<S> {
-    pub(crate) fn info(&self, id: RegionId) -> RegionInfo {
-        RegionInfo {
             id,
-            size: self.memory.size_bytes(),
-            pages: self.memory.pages(),
-            maximum_pages: self.memory.maximum_pages(),
-            protection: self.memory.protection(),
+            size: memory.size_bytes(),
+            pages: memory.pages(),
+            maximum_pages: memory.maximum_pages(),
+            protection: memory.protection(),
         }
     }
 }
 
-/// Shows the slot's state and memory sizes.
-impl<S: MemoryStorage> fmt::Debug for RegionSlot<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RegionSlot")
-            .field("generation", &self.generation)
-            .field("state", &self.state)
-            .field("memory", &self.memory)
-            .finish()
-    }
-}
+/// The slot table a manager keeps its regions in: every slot holds a memory, dormant while
+/// the slot is vacant, so that a fixed table's inline bytes are never moved.
+pub type RegionSlots<S, Slots> = SlotTable<LinearMemory<S>, Slots>;
 
-/// The slots a manager keeps its regions in: a fixed array or a growing vector.
+/// What a manager needs of its table: the slot table and the largest region a slot holds.
 ///
-/// Slots are only ever added, never removed, so an index stays valid for the life of the
-/// table.
+/// Implemented by [`FixedRegions`], `HeapRegions` and by platform tables whose slots are
+/// provider regions.
 pub trait RegionTable {
     /// The storage of each region's memory.
     type Storage: MemoryStorage;
+    /// Where the slots live.
+    type Slots: SlotStorage<LinearMemory<Self::Storage>>;
 
-    /// The slots added so far.
-    fn slots(&self) -> &[RegionSlot<Self::Storage>];
+    /// The slots.
+    fn slots(&self) -> &RegionSlots<Self::Storage, Self::Slots>;
 
-    /// The slots added so far, writable.
-    fn slots_mut(&mut self) -> &mut [RegionSlot<Self::Storage>];
-
-    /// Appends one vacant slot.
-    ///
-    /// # Errors
-    /// [`MemoryError::RegionTableFull`] at capacity, or
-    /// [`MemoryError::HostAllocationFailed`]; nothing is added then.
-    fn add_slot(&mut self) -> Result<(), MemoryError>;
-
-    /// The most slots the table can hold; `None` when only the host limits it.
-    fn capacity(&self) -> Option<usize>;
+    /// The slots, writable.
+    fn slots_mut(&mut self) -> &mut RegionSlots<Self::Storage, Self::Slots>;
 
     /// The largest region, in bytes, one slot's storage can hold (a whole number of pages).
     fn max_region_size(&self) -> usize;
+}
+
+impl<const N: usize> Vacant for LinearMemory<InlineStorage<N>> {
+    const VACANT: Self = LinearMemory::dormant(InlineStorage::inline());
 }
 
 /// A table of `MAX_REGIONS` slots, each with an inline memory of `MAX_REGION_SIZE` bytes;
@@ -144,27 +103,22 @@ pub trait RegionTable {
 /// `MAX_REGION_SIZE` must be a multiple of [`PAGE_SIZE`]; [`new`](Self::new) refuses to
 /// compile otherwise.
 pub struct FixedRegions<const MAX_REGIONS: usize, const MAX_REGION_SIZE: usize> {
-    slots: [RegionSlot<InlineStorage<MAX_REGION_SIZE>>; MAX_REGIONS],
-    added: usize,
+    slots: InlineSlotTable<LinearMemory<InlineStorage<MAX_REGION_SIZE>>, MAX_REGIONS>,
 }
 
 impl<const MAX_REGIONS: usize, const MAX_REGION_SIZE: usize>
     FixedRegions<MAX_REGIONS, MAX_REGION_SIZE>
 {
-    const VALID: () = {
-        assert!(
-            MAX_REGION_SIZE.is_multiple_of(PAGE_SIZE),
-            "MAX_REGION_SIZE must be a multiple of PAGE_SIZE"
-        );
-        assert!(MAX_REGIONS <= u32::MAX as usize, "region indices are u32");
-    };
+    const VALID: () = assert!(
+        MAX_REGION_SIZE.is_multiple_of(PAGE_SIZE),
+        "MAX_REGION_SIZE must be a multiple of PAGE_SIZE"
+    );
 
     /// A table with every slot vacant.
     pub const fn new() -> Self {
         let () = Self::VALID;
         Self {
-            slots: [const { RegionSlot::vacant(InlineStorage::inline()) }; MAX_REGIONS],
-            added: 0,
+            slots: InlineSlotTable::new(),
         }
     }
 }
@@ -181,27 +135,14 @@ impl<const MAX_REGIONS: usize, const MAX_REGION_SIZE: usize> RegionTable
     for FixedRegions<MAX_REGIONS, MAX_REGION_SIZE>
 {
     type Storage = InlineStorage<MAX_REGION_SIZE>;
+    type Slots = crate::slots::InlineSlots<LinearMemory<Self::Storage>, MAX_REGIONS>;
 
-    fn slots(&self) -> &[RegionSlot<Self::Storage>] {
-        self.slots.get(..self.added).unwrap_or(&[])
+    fn slots(&self) -> &RegionSlots<Self::Storage, Self::Slots> {
+        &self.slots
     }
 
-    fn slots_mut(&mut self) -> &mut [RegionSlot<Self::Storage>] {
-        self.slots.get_mut(..self.added).unwrap_or(&mut [])
-    }
-
-    fn add_slot(&mut self) -> Result<(), MemoryError> {
-        if self.added >= MAX_REGIONS {
-            return Err(MemoryError::RegionTableFull {
-                capacity: MAX_REGIONS,
-            });
-        }
-        self.added = self.added.saturating_add(1);
-        Ok(())
-    }
-
-    fn capacity(&self) -> Option<usize> {
-        Some(MAX_REGIONS)
+    fn slots_mut(&mut self) -> &mut RegionSlots<Self::Storage, Self::Slots> {
+        &mut self.slots
     }
 
     fn max_region_size(&self) -> usize {
@@ -209,12 +150,17 @@ impl<const MAX_REGIONS: usize, const MAX_REGION_SIZE: usize> RegionTable
     }
 }
 
+#[cfg(feature = "alloc")]
+impl Vacant for LinearMemory<super::HeapStorage> {
+    const VACANT: Self = LinearMemory::dormant(super::HeapStorage::new());
+}
+
 /// A table on the heap that adds slots as regions are allocated; each region's memory is a
 /// `HeapStorage`.
 #[cfg(feature = "alloc")]
 #[derive(Default)]
 pub struct HeapRegions {
-    slots: alloc::vec::Vec<RegionSlot<super::HeapStorage>>,
+    slots: crate::slots::HeapSlotTable<LinearMemory<super::HeapStorage>>,
 }
 
 #[cfg(feature = "alloc")]
@@ -222,7 +168,7 @@ impl HeapRegions {
     /// An empty table; allocates nothing until the first region.
     pub const fn new() -> Self {
         Self {
-            slots: alloc::vec::Vec::new(),
+            slots: crate::slots::HeapSlotTable::new(),
         }
     }
 }
@@ -230,33 +176,14 @@ impl HeapRegions {
 #[cfg(feature = "alloc")]
 impl RegionTable for HeapRegions {
     type Storage = super::HeapStorage;
+    type Slots = crate::slots::HeapSlots<LinearMemory<Self::Storage>>;
 
-    fn slots(&self) -> &[RegionSlot<Self::Storage>] {
+    fn slots(&self) -> &RegionSlots<Self::Storage, Self::Slots> {
         &self.slots
     }
 
-    fn slots_mut(&mut self) -> &mut [RegionSlot<Self::Storage>] {
+    fn slots_mut(&mut self) -> &mut RegionSlots<Self::Storage, Self::Slots> {
         &mut self.slots
-    }
-
-    fn add_slot(&mut self) -> Result<(), MemoryError> {
-        // Indices are u32: the table stops there.
-        let capacity = u32::MAX as usize;
-        if self.slots.len() >= capacity {
-            return Err(MemoryError::RegionTableFull { capacity });
-        }
-        self.slots
-            .try_reserve(1)
-            .map_err(|_| MemoryError::HostAllocationFailed {
-                requested: core::mem::size_of::<RegionSlot<Self::Storage>>(),
-            })?;
-        self.slots
-            .push(RegionSlot::vacant(super::HeapStorage::new()));
-        Ok(())
-    }
-
-    fn capacity(&self) -> Option<usize> {
-        None
     }
 
     /// [`MAX_PAGES`](super::MAX_PAGES) pages, or what fits in `isize::MAX` bytes on hosts

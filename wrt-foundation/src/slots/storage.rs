@@ -240,3 +240,78 @@ impl<T: Vacant> SlotStorage<T> for HeapSlots<T> {
         None
     }
 }
+
+/// Up to `N` slots whose vacant payloads the owner hands in one by one (each slot its own
+/// backing, say a platform region), inline. A prepared slot comes into use when an occupy
+/// finds no freed slot, in the order the payloads were prepared.
+pub struct PreparedSlots<T, const N: usize> {
+    slots: heapless::Vec<Slot<T>, N>,
+    used: u32,
+}
+
+impl<T, const N: usize> PreparedSlots<T, N> {
+    const INDICES_FIT: () = assert!(N <= END as usize, "slot indices are u32 below the markers");
+
+    /// No slots prepared.
+    pub const fn new() -> Self {
+        let () = Self::INDICES_FIT;
+        Self {
+            slots: heapless::Vec::new(),
+            used: 0,
+        }
+    }
+
+    /// Adds a slot holding `payload` (vacant), or hands `payload` back when all `N` are
+    /// prepared.
+    pub(super) fn prepare(&mut self, payload: T) -> Result<(), T> {
+        self.slots
+            .push(Slot {
+                generation: Key::FIRST_GENERATION,
+                link: END,
+                value: payload,
+            })
+            .map_err(|slot| slot.value)
+    }
+}
+
+impl<T, const N: usize> Default for PreparedSlots<T, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, const N: usize> sealed::Sealed for PreparedSlots<T, N> {}
+
+impl<T, const N: usize> SlotStorage<T> for PreparedSlots<T, N> {
+    #[inline]
+    fn slots(&self) -> &[Slot<T>] {
+        &self.slots
+    }
+
+    #[inline]
+    fn slots_mut(&mut self) -> &mut [Slot<T>] {
+        &mut self.slots
+    }
+
+    #[inline]
+    fn used(&self) -> usize {
+        self.used as usize
+    }
+
+    fn add_slot(&mut self) -> Result<u32, SlotsFull> {
+        if self.used() >= self.slots.len() {
+            return Err(SlotsFull::AtCapacity {
+                capacity: self.slots.len(),
+            });
+        }
+        let index = self.used;
+        self.used = index.saturating_add(1);
+        Ok(index)
+    }
+
+    /// The slots prepared so far: no more can come into use.
+    #[inline]
+    fn capacity(&self) -> Option<usize> {
+        Some(self.slots.len())
+    }
+}

@@ -99,7 +99,7 @@ fn released_ids_never_reach_the_reused_slot() {
     let new = m.allocate_memory(PAGE, RW).unwrap();
     assert_eq!(new.index(), old.index());
     assert_ne!(new.generation(), old.generation());
-    let unknown = MemoryError::UnknownRegion { id: old };
+    let unknown = MemoryError::StaleRegion { id: old };
     assert_eq!(m.release(old), Err(unknown));
     assert_eq!(m.region(old), Err(unknown));
     assert_eq!(m.grow(old, 1), Err(unknown));
@@ -177,8 +177,10 @@ fn figures_for_metrics() {
 fn exhausted_generation_retires_the_slot() {
     let mut m = FixedMemoryManager::<1, PAGE>::new(None);
     let id = m.allocate_memory(0, RW).unwrap();
-    m.table.slots_mut()[0].generation = u32::MAX;
-    let id = RegionId::new(id.index(), u32::MAX);
+    m.table
+        .slots_mut()
+        .force_generation(id.index(), core::num::NonZeroU32::MAX);
+    let id = RegionId::new(crate::slots::Key::new(id.index(), core::num::NonZeroU32::MAX));
     m.release(id).unwrap();
     assert_eq!(
         m.allocate_memory(0, RW),
