@@ -200,18 +200,7 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
             return Err(mismatch(slot, key));
         }
         let emptied = empty(&mut slot.value);
-        match slot.generation.checked_add(1) {
-            Some(next) => {
-                slot.generation = next;
-                slot.link = free_head;
-                self.free_head = key.index();
-            }
-            None => {
-                slot.retire();
-                self.retired = self.retired.saturating_add(1);
-                log::warn!("slot {} retired: its generations are used up", key.index());
-            }
-        }
+        self.free_slot(key, free_head)?;
         self.len = self.len.saturating_sub(1);
         Ok(emptied)
     }
@@ -303,6 +292,30 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
             .map(|(slot, index)| (Key::new(index, slot.generation), &mut slot.value))
     }
 
+    /// Moves `key`'s (just emptied) slot on to its next generation and onto the free list,
+    /// or retires it when the generations are used up.
+    #[inline]
+    fn free_slot(&mut self, key: Key, free_head: u32) -> Result<(), KeyError> {
+        let slot = self
+            .storage
+            .slots_mut()
+            .get_mut(key.index() as usize)
+            .ok_or(KeyError::Forged)?;
+        match slot.generation.checked_add(1) {
+            Some(next) => {
+                slot.generation = next;
+                slot.link = free_head;
+                self.free_head = key.index();
+            }
+            None => {
+                slot.retire();
+                self.retired = self.retired.saturating_add(1);
+                log::warn!("slot {} retired: its generations are used up", key.index());
+            }
+        }
+        Ok(())
+    }
+
     /// The index the next occupy will use: the free list's head, or a slot the storage adds
     /// (and links as the head).
     #[inline]
@@ -372,7 +385,17 @@ impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
     /// As [`payload`](Self::payload).
     #[inline]
     pub fn get(&self, key: Key) -> Result<&V, KeyError> {
-        self.payload(key)?.as_ref().ok_or(KeyError::Stale)
+        let slot = self
+            .storage
+            .slots()
+            .get(key.index() as usize)
+            .ok_or(KeyError::Forged)?;
+        // A value is present exactly while the slot is occupied, so the value's presence
+        // and the generation are the whole check.
+        match &slot.value {
+            Some(value) if slot.generation.get() == key.generation() => Ok(value),
+            _ => Err(mismatch(slot, key)),
+        }
     }
 
     /// The value `key` names, writable.
@@ -381,7 +404,17 @@ impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
     /// As [`payload`](Self::payload).
     #[inline]
     pub fn get_mut(&mut self, key: Key) -> Result<&mut V, KeyError> {
-        self.payload_mut(key)?.as_mut().ok_or(KeyError::Stale)
+        let slot = self
+            .storage
+            .slots_mut()
+            .get_mut(key.index() as usize)
+            .ok_or(KeyError::Forged)?;
+        let generation = slot.generation;
+        let retired = slot.is_retired();
+        match &mut slot.value {
+            Some(value) if generation.get() == key.generation() => Ok(value),
+            _ => Err(mismatch_of(retired, generation.get(), key)),
+        }
     }
 
     /// Takes the value out; `key` is stale from now on.
@@ -390,7 +423,25 @@ impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
     /// As [`payload`](Self::payload); nothing changes then.
     #[inline]
     pub fn remove(&mut self, key: Key) -> Result<V, KeyError> {
-        self.vacate(key, Option::take)?.ok_or(KeyError::Stale)
+        let free_head = self.free_head;
+        let slot = self
+            .storage
+            .slots_mut()
+            .get_mut(key.index() as usize)
+            .ok_or(KeyError::Forged)?;
+        if slot.generation.get() != key.generation() || slot.value.is_none() {
+            return Err(mismatch(slot, key));
+        }
+        let Some(value) = slot.value.take() else {
+            return Err(KeyError::Stale);
+        };
+        if self.free_slot(key, free_head).is_err() {
+            // Unreachable: the slot was read above. The value is gone from the slot either
+            // way, so the caller gets it.
+            log::error!("slot {} vanished while it was removed", key.index());
+        }
+        self.len = self.len.saturating_sub(1);
+        Ok(value)
     }
 
     /// Removes every value `pick` chooses, handing each to `removed` with its now stale key.
@@ -428,7 +479,12 @@ impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
 /// retired, which has issued every generation there is.
 #[cold]
 fn mismatch<T>(slot: &Slot<T>, key: Key) -> KeyError {
-    if slot.is_retired() || key.generation() < slot.generation.get() {
+    mismatch_of(slot.is_retired(), slot.generation.get(), key)
+}
+
+#[cold]
+fn mismatch_of(retired: bool, slot_generation: u32, key: Key) -> KeyError {
+    if retired || key.generation() < slot_generation {
         KeyError::Stale
     } else {
         KeyError::Forged
