@@ -4,7 +4,9 @@
 //! against a model that knows every key ever issued — for the inline and the heap table.
 
 use proptest::prelude::*;
-use wrt_foundation::slots::{HeapSlotTable, InlineSlotTable, Key, KeyError, SlotStorage, SlotTable};
+use wrt_foundation::slots::{
+    HeapSlotTable, InlineSlotTable, Key, KeyError, SlotStorage, SlotTable,
+};
 
 const SLOTS: usize = 5;
 

@@ -105,7 +105,8 @@ where
 ///
 /// [`LinearMemoryManager`]: wrt_foundation::memory::LinearMemoryManager
 pub struct ProviderRegions<B, const N: usize> {
-    slots: SlotTable<LinearMemory<FixedStorage<B>>, PreparedSlots<LinearMemory<FixedStorage<B>>, N>>,
+    slots:
+        SlotTable<LinearMemory<FixedStorage<B>>, PreparedSlots<LinearMemory<FixedStorage<B>>, N>>,
     smallest: usize,
 }
 

@@ -23,8 +23,8 @@
 //! assert_eq!(slots.get(key), Err(KeyError::Stale)); // the old key misses the new value
 //! ```
 
-pub use wrt_foundation::slots::{Key, KeyError};
 use wrt_foundation::slots::{InlineSlotTable, SlotStorage, SlotTable};
+pub use wrt_foundation::slots::{Key, KeyError};
 
 /// At most `N` values in slots stored inline: the backend for `no_alloc` builds, and for
 /// any build that wants its memory fixed at link time. `new` is `const`, so a table can be

@@ -143,9 +143,10 @@ impl<T: RegionTable> LinearMemoryManager<T> {
             });
         }
         self.budget.check(requested)?;
-        let occupied = self.table.slots_mut().try_occupy(|_, memory| {
-            memory.activate(initial_pages, maximum_pages, protection)
-        });
+        let occupied = self
+            .table
+            .slots_mut()
+            .try_occupy(|_, memory| memory.activate(initial_pages, maximum_pages, protection));
         let id = match occupied {
             Ok(key) => RegionId::new(key),
             Err(OccupyError::Refused(err)) => return Err(err),

@@ -32,7 +32,11 @@ fn stale_and_forged_keys_are_told_apart_and_change_nothing() {
     assert_eq!(t.get(key(0, 2)), Err(KeyError::Forged));
     let b = t.insert(2).unwrap();
     assert_eq!(t.get(key(0, 9)), Err(KeyError::Forged));
-    assert_eq!(t.get(key(1, 1)), Err(KeyError::Forged), "inline slot never used");
+    assert_eq!(
+        t.get(key(1, 1)),
+        Err(KeyError::Forged),
+        "inline slot never used"
+    );
     assert_eq!(t.get(key(99, 1)), Err(KeyError::Forged), "past every slot");
     assert_eq!(t.get(a), Err(KeyError::Stale), "reused slot");
     assert_eq!(t.get(b), Ok(&2));
@@ -76,12 +80,16 @@ fn a_refused_fill_leaves_the_slot_vacant_and_the_next_occupy_takes_it() {
         Ok::<(), ()>(())
     });
     let k = k.unwrap();
-    assert_eq!(t.payload(k), Ok(&Counter(8)), "the payload stays in place across occupancies");
+    assert_eq!(
+        t.payload(k),
+        Ok(&Counter(8)),
+        "the payload stays in place across occupancies"
+    );
     assert_eq!(
         t.try_occupy(|_, _| Ok::<(), ()>(())),
         Err(OccupyError::Full(SlotsFull::AtCapacity { capacity: 1 }))
     );
-    assert_eq!(t.vacate(k, |payload| core::mem::take(payload)), Ok(Counter(8)));
+    assert_eq!(t.vacate(k, core::mem::take), Ok(Counter(8)));
 }
 
 #[test]

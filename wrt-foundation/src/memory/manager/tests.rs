@@ -180,7 +180,10 @@ fn exhausted_generation_retires_the_slot() {
     m.table
         .slots_mut()
         .force_generation(id.index(), core::num::NonZeroU32::MAX);
-    let id = RegionId::new(crate::slots::Key::new(id.index(), core::num::NonZeroU32::MAX));
+    let id = RegionId::new(crate::slots::Key::new(
+        id.index(),
+        core::num::NonZeroU32::MAX,
+    ));
     m.release(id).unwrap();
     assert_eq!(
         m.allocate_memory(0, RW),

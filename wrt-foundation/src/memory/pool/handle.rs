@@ -2,9 +2,9 @@
 
 #[cfg(doc)]
 use super::MemoryPool;
-use crate::slots::Key;
 #[cfg(doc)]
 use crate::memory::MemoryError;
+use crate::slots::Key;
 
 /// Names an allocated block of a [`MemoryPool`]: block index plus the generation of the
 /// allocation.
