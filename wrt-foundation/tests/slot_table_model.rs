@@ -4,9 +4,9 @@
 //! against a model that knows every key ever issued — for the inline and the heap table.
 
 use proptest::prelude::*;
-use wrt_foundation::slots::{
-    HeapSlotTable, InlineSlotTable, Key, KeyError, SlotStorage, SlotTable,
-};
+#[cfg(feature = "alloc")]
+use wrt_foundation::slots::HeapSlotTable;
+use wrt_foundation::slots::{InlineSlotTable, Key, KeyError, SlotStorage, SlotTable};
 
 const SLOTS: usize = 5;
 
@@ -123,6 +123,7 @@ proptest! {
         run(InlineSlotTable::<Option<u16>, SLOTS>::new(), ops)?;
     }
 
+    #[cfg(feature = "alloc")]
     #[test]
     fn the_heap_table_follows_the_model(ops in prop::collection::vec(op(), 1..120)) {
         run(HeapSlotTable::<Option<u16>>::new(), ops)?;
