@@ -5,6 +5,7 @@
 
 use wrt_component::engine::{GrowthStats, OnRefusal, Refusal, RefusalPolicy};
 use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits, ResourceUsage};
+use wrt_test_support::wat::{CONSTANT, GROW_MEMORY, GROW_TABLE};
 
 const PAGE: usize = 65_536;
 const C: ComponentId = ComponentId(5);
@@ -28,29 +29,9 @@ struct Fixture {
     calls: usize,
 }
 
-const GROW_MEMORY: &str = r#"(module
-  (memory (export "memory") 2)
-  (func (export "run") (result i32) (local $n i32)
-    (block $done (loop $again
-      (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
-      (br $again)))
-    (local.get $n)))"#;
-
-const GROW_TABLE: &str = r#"(module
-  (table (export "table") 3 funcref)
-  (func (export "run") (result i32) (local $n i32)
-    (block $done (loop $again
-      (br_if $done (i32.eq (table.grow (ref.null func) (i32.const 1)) (i32.const -1)))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
-      (br $again)))
-    (local.get $n)))"#;
-
 const CALL_HOST: &str = r#"(module
   (import "host" "tick" (func $tick))
   (func (export "run") (result i32) (loop $again (call $tick) (br $again)) (i32.const 0)))"#;
-
-const CONSTANT: &str = r#"(module (func (export "run") (result i32) (i32.const 5)))"#;
 
 fn fixtures() -> Vec<Fixture> {
     let limits = ResourceLimits::default();

@@ -9,10 +9,7 @@ use wrt_component::admission::{
     AdmissionError, DeclaredLimitsError, MAX_NESTING_DEPTH, Requirements, read_requirements,
 };
 
-#[path = "../../testing/counting_allocator.rs"]
-mod counting_allocator;
-
-use counting_allocator::{CountingAllocator, requested_during};
+use wrt_test_support::counting_allocator::{CountingAllocator, requested_during};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;

@@ -10,10 +10,7 @@ use wrt_foundation::memory::{
 };
 use wrt_foundation::{BoundedMap, BoundedString, BoundedVec};
 
-#[path = "../../testing/counting_allocator.rs"]
-mod counting_allocator;
-
-use counting_allocator::{CountingAllocator, allocations_during};
+use wrt_test_support::counting_allocator::{CountingAllocator, allocations_during};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;

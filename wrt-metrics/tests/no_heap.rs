@@ -13,10 +13,7 @@ use wrt_metrics::{
     AllocationRecorder, Named, OptimizerConfig, ResourceMetricsCollector, ResourceOptimizer, export,
 };
 
-#[path = "../../testing/counting_allocator.rs"]
-mod counting_allocator;
-
-use counting_allocator::{CountingAllocator, allocations_during};
+use wrt_test_support::counting_allocator::{CountingAllocator, allocations_during};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;

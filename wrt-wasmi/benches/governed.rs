@@ -25,6 +25,7 @@ use wasmi::{
 };
 use wrt_component::engine::SharedBudget;
 use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
+use wrt_test_support::wat::{COMPUTE, HOST_LOOP};
 use wrt_wasmi::{AdmittedModule, EngineOptions, Governed, GovernedEngine, call, instantiate};
 
 const PAGE: usize = 65_536;
@@ -34,26 +35,6 @@ const C: ComponentId = ComponentId(7);
 const LOOP: i32 = 100_000;
 /// Host calls per Wasm call.
 const HOST_CALLS: i32 = 10_000;
-
-/// `run(n)`: n rounds of multiply, add, shift and xor on locals (wrt-wasmtime's bench too).
-const COMPUTE: &str = r#"(module
-  (func (export "run") (param $n i32) (result i32) (local $i i32) (local $acc i32)
-    (local.set $acc (i32.const 17))
-    (loop $again
-      (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 31)) (local.get $i)))
-      (local.set $acc (i32.xor (local.get $acc) (i32.shr_u (local.get $acc) (i32.const 7))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $again (i32.lt_u (local.get $i) (local.get $n))))
-    (local.get $acc)))"#;
-
-/// `run(n)`: n calls to the imported no-op `host.tick`.
-const HOST: &str = r#"(module
-  (import "host" "tick" (func $tick))
-  (func (export "run") (param $n i32) (local $i i32)
-    (loop $again
-      (call $tick)
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $again (i32.lt_u (local.get $i) (local.get $n))))))"#;
 
 /// The same caps on both sides; calls and fuel never run out over a bench run.
 fn wrt_limits() -> ResourceLimits {
@@ -161,7 +142,7 @@ impl core::fmt::Display for Exhausted {
 impl core::error::Error for Exhausted {}
 impl wasmi::errors::HostError for Exhausted {}
 
-/// `HOST` instantiated in a plain store, its import a no-op; its `run`.
+/// `HOST_LOOP` instantiated in a plain store, its import a no-op; its `run`.
 fn ticking<T>(engine: &Engine, store: &mut Store<T>, module: &Module) -> TypedFunc<i32, ()> {
     let mut linker = Linker::new(engine);
     linker.func_wrap("host", "tick", || {}).expect("linked");
@@ -177,7 +158,7 @@ fn host_calls(c: &mut Criterion) {
     let mut group = c.benchmark_group("host_calls");
 
     let engine = plain_engine(false);
-    let module = Module::new(&engine, wasm(HOST)).expect("compiled");
+    let module = Module::new(&engine, wasm(HOST_LOOP)).expect("compiled");
     let mut store = plain_store(&engine, false);
     let run = ticking(&engine, &mut store, &module);
     group.bench_function("wasmi_store_limits", |b| {
@@ -214,7 +195,7 @@ fn host_calls(c: &mut Criterion) {
     });
 
     let engine = governed_engine(false);
-    let module = admitted(&engine, HOST);
+    let module = admitted(&engine, HOST_LOOP);
     let mut linker = Linker::new(engine.engine());
     linker.func_wrap("host", "tick", || {}).expect("linked");
     let mut store = governed_store(&engine);

@@ -1,5 +1,6 @@
-//! One WAT fixture per limit, run in wasmi under a governed store: the fixtures, limits and
-//! expected numbers of wrt-wasmtime's `tests/limits.rs`, so both engines answer alike.
+//! One WAT fixture per limit, run in wasmi under a governed store: the fixtures
+//! (`wrt_test_support::wat`), limits and expected numbers of wrt-wasmtime's `tests/limits.rs`,
+//! so both engines answer alike.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,6 +10,7 @@ use wasmi::{Caller, Linker, Store};
 use wrt_component::engine::{OnRefusal, RefusalPolicy, Request, SharedBudget};
 use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits, RuntimeBudget};
 use wrt_foundation::{Clock, Timestamp};
+use wrt_test_support::wat::{CALL_HOST, CONSTANT, GROW_MEMORY, GROW_TABLE, MEMORY_100_PAGES, SPIN};
 use wrt_wasmi::{
     AdmittedModule, EngineOptions, GateError, Governed, GovernedEngine, call, instantiate,
     limit_refusal,
@@ -16,34 +18,6 @@ use wrt_wasmi::{
 
 const PAGE: usize = 65_536;
 const C: ComponentId = ComponentId(42);
-
-/// Grows its memory one page at a time until memory.grow says -1; returns the grows.
-const GROW_MEMORY: &str = r#"(module
-  (memory (export "memory") 2)
-  (func (export "run") (result i32) (local $n i32)
-    (block $done (loop $again
-      (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
-      (br $again)))
-    (local.get $n)))"#;
-
-/// The same for a table.
-const GROW_TABLE: &str = r#"(module
-  (table (export "table") 3 funcref)
-  (func (export "run") (result i32) (local $n i32)
-    (block $done (loop $again
-      (br_if $done (i32.eq (table.grow (ref.null func) (i32.const 1)) (i32.const -1)))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
-      (br $again)))
-    (local.get $n)))"#;
-
-/// Calls the host forever.
-const CALL_HOST: &str = r#"(module
-  (import "host" "tick" (func $tick))
-  (func (export "run") (loop $again (call $tick) (br $again))))"#;
-
-/// Never returns.
-const SPIN: &str = r#"(module (func (export "run") (loop $again (br $again))))"#;
 
 /// A clock the test moves by hand and a host function can move too (wrt-foundation's
 /// `ManualClock` is a `Cell`, not `Sync`, so it cannot sit in a store that is `Send`).
@@ -234,8 +208,7 @@ fn wasm_entries_count_against_max_function_calls() {
         max_function_calls: 2,
         ..ResourceLimits::default()
     };
-    let wat = r#"(module (func (export "run") (result i32) (i32.const 5)))"#;
-    let module = module(&engine, wat, &limits);
+    let module = module(&engine, CONSTANT, &limits);
     let mut store = store(&engine, limits, RefusalPolicy::deny());
     let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
     let run = instance.get_typed_func::<(), i32>(&store, "run").unwrap();
@@ -360,7 +333,7 @@ fn the_gate_refuses_an_oversized_module_before_instantiation_with_its_report() {
         max_memory: 4 * PAGE,
         ..ResourceLimits::default()
     };
-    let wasm = wat::parse_str("(module (memory 100))").unwrap();
+    let wasm = wat::parse_str(MEMORY_100_PAGES).unwrap();
     let before = engine.budget().usage();
     let Err(GateError::Refused(report)) = AdmittedModule::new(engine.engine(), &wasm, &limits)
     else {

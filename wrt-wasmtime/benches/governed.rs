@@ -27,6 +27,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use wasmtime::{CallHook, Engine, Linker, Store, StoreLimits, StoreLimitsBuilder};
 use wrt_component::engine::SharedBudget;
 use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
+use wrt_test_support::wat::{COMPUTE, HOST_LOOP};
 use wrt_wasmtime::{AdmittedModule, EngineOptions, Governed, GovernedEngine, instantiate};
 
 const PAGE: usize = 65_536;
@@ -39,17 +40,6 @@ const GROWS: i32 = 64;
 /// Host calls per Wasm call.
 const HOST_CALLS: i32 = 10_000;
 
-/// `run(n)`: n rounds of multiply, add, shift and xor on locals.
-const COMPUTE: &str = r#"(module
-  (func (export "run") (param $n i32) (result i32) (local $i i32) (local $acc i32)
-    (local.set $acc (i32.const 17))
-    (loop $again
-      (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 31)) (local.get $i)))
-      (local.set $acc (i32.xor (local.get $acc) (i32.shr_u (local.get $acc) (i32.const 7))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $again (i32.lt_u (local.get $i) (local.get $n))))
-    (local.get $acc)))"#;
-
 /// `grow(n)`: n times `memory.grow 1`; the page count at the end (-1 if a grow failed).
 const GROW: &str = r#"(module
   (memory 1)
@@ -60,15 +50,6 @@ const GROW: &str = r#"(module
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $again (i32.lt_u (local.get $i) (local.get $n))))
     (memory.size)))"#;
-
-/// `run(n)`: n calls to the imported no-op `host.tick`.
-const HOST: &str = r#"(module
-  (import "host" "tick" (func $tick))
-  (func (export "run") (param $n i32) (local $i i32)
-    (loop $again
-      (call $tick)
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $again (i32.lt_u (local.get $i) (local.get $n))))))"#;
 
 /// The same caps on both sides: room for the 65 pages, a few memories, tables, instances.
 /// Calls are counted by the governed store (and never run out over a bench run).
@@ -212,7 +193,7 @@ fn host_calls(c: &mut Criterion) {
     let mut group = c.benchmark_group("host_calls");
 
     let engine = plain_engine();
-    let module = wasmtime::Module::new(&engine, wasm(HOST)).expect("compiled");
+    let module = wasmtime::Module::new(&engine, wasm(HOST_LOOP)).expect("compiled");
     let mut linker = Linker::new(&engine);
     linker.func_wrap("host", "tick", || {}).expect("linked");
     let mut store = plain_store(&engine);
@@ -254,7 +235,7 @@ fn host_calls(c: &mut Criterion) {
     });
 
     let engine = governed_engine();
-    let module = admitted(&engine, HOST);
+    let module = admitted(&engine, HOST_LOOP);
     let mut linker = Linker::new(engine.engine());
     linker.func_wrap("host", "tick", || {}).expect("linked");
     let mut store = governed_store(&engine);

@@ -7,40 +7,13 @@ use std::time::{Duration, Instant};
 use wasmtime::{Linker, Store};
 use wrt_component::engine::{OnRefusal, RefusalPolicy, Request};
 use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
+use wrt_test_support::wat::{CALL_HOST, CONSTANT, GROW_MEMORY, GROW_TABLE, MEMORY_100_PAGES, SPIN};
 use wrt_wasmtime::{
     AdmittedModule, EngineOptions, GateError, Governed, GovernedEngine, instantiate, limit_refusal,
 };
 
 const PAGE: usize = 65_536;
 const C: ComponentId = ComponentId(42);
-
-/// Grows its memory one page at a time until memory.grow says -1; returns the grows.
-const GROW_MEMORY: &str = r#"(module
-  (memory (export "memory") 2)
-  (func (export "run") (result i32) (local $n i32)
-    (block $done (loop $again
-      (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
-      (br $again)))
-    (local.get $n)))"#;
-
-/// The same for a table.
-const GROW_TABLE: &str = r#"(module
-  (table (export "table") 3 funcref)
-  (func (export "run") (result i32) (local $n i32)
-    (block $done (loop $again
-      (br_if $done (i32.eq (table.grow (ref.null func) (i32.const 1)) (i32.const -1)))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
-      (br $again)))
-    (local.get $n)))"#;
-
-/// Calls the host forever.
-const CALL_HOST: &str = r#"(module
-  (import "host" "tick" (func $tick))
-  (func (export "run") (loop $again (call $tick) (br $again))))"#;
-
-/// Never returns.
-const SPIN: &str = r#"(module (func (export "run") (loop $again (br $again))))"#;
 
 fn module(engine: &GovernedEngine, wat: &str, limits: &ResourceLimits) -> AdmittedModule {
     AdmittedModule::new(engine.engine(), &wat::parse_str(wat).unwrap(), limits).unwrap()
@@ -197,8 +170,7 @@ fn wasm_entries_count_against_max_function_calls() {
         max_function_calls: 2,
         ..ResourceLimits::default()
     };
-    let wat = r#"(module (func (export "run") (result i32) (i32.const 5)))"#;
-    let module = module(&engine, wat, &limits);
+    let module = module(&engine, CONSTANT, &limits);
     let mut store = store(&engine, limits, RefusalPolicy::deny());
     let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
     let run = instance
@@ -318,7 +290,7 @@ fn the_gate_refuses_an_oversized_module_before_instantiation_with_its_report() {
         max_memory: 4 * PAGE,
         ..ResourceLimits::default()
     };
-    let wasm = wat::parse_str("(module (memory 100))").unwrap();
+    let wasm = wat::parse_str(MEMORY_100_PAGES).unwrap();
     let before = engine.budget().usage();
     let Err(GateError::Refused(report)) = AdmittedModule::new(engine.engine(), &wasm, &limits)
     else {

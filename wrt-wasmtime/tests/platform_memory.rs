@@ -11,6 +11,7 @@ use wrt_component::engine::{RefusalPolicy, SharedBudget};
 use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
 use wrt_foundation::{Clock, Timestamp};
 use wrt_platform::linux::LinuxConfig;
+use wrt_test_support::wat::GROW_MEMORY;
 use wrt_wasmtime::{
     AdmittedModule, EngineOptions, Governed, GovernedEngine, Governor, PlatformMemoryCreator,
     instantiate,
@@ -26,18 +27,7 @@ const TOUCH: &str = "WRT_PLATFORM_MEMORY_TOUCH";
 /// The signal number of a segmentation fault on Linux.
 const SIGSEGV: i32 = 11;
 
-/// Grows its memory one page at a time until memory.grow says -1; returns the grows.
-/// (The fixture of tests/limits.rs.)
-const GROW_MEMORY: &str = r#"(module
-  (memory (export "memory") 2)
-  (func (export "run") (result i32) (local $n i32)
-    (block $done (loop $again
-      (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
-      (br $again)))
-    (local.get $n)))"#;
-
-/// The same with a maximum of 5 pages, so wasmtime itself refuses the sixth.
+/// [`GROW_MEMORY`] with a maximum of 5 pages, so wasmtime itself refuses the sixth.
 const GROW_BOUNDED: &str = r#"(module
   (memory (export "memory") 2 5)
   (func (export "run") (result i32) (local $n i32)

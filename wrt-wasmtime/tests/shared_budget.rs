@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use wasmtime::{Linker, Memory, Store, TypedFunc};
 use wrt_component::engine::SharedBudget;
 use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
+use wrt_test_support::wat::GROWER;
 use wrt_wasmtime::{AdmittedModule, EngineOptions, Governed, GovernedEngine, instantiate};
 
 const PAGE: usize = 65_536;
@@ -14,10 +15,6 @@ const BUDGET_PAGES: usize = 40;
 const THREADS: usize = 4;
 const STORES_PER_THREAD: usize = 3;
 const STEPS: usize = 300;
-
-const GROWER: &str = r#"(module
-  (memory (export "memory") 1)
-  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
 
 struct Live {
     store: Store<Governed<()>>,

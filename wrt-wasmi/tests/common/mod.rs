@@ -6,12 +6,8 @@ use std::sync::Arc;
 use wrt_component::engine::SharedBudget;
 use wrt_component::{ResourceLimits, RuntimeBudget};
 use wrt_foundation::{Clock, Timestamp};
+use wrt_test_support::wat::GROWER;
 use wrt_wasmi::{AdmittedModule, EngineOptions, GovernedEngine};
-
-/// `grow(n)`: memory.grow by n pages; the old size, or -1.
-pub const GROWER: &str = r#"(module
-  (memory (export "memory") 1)
-  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
 
 /// A clock that never moves: these stores have no time limit.
 pub struct Still;

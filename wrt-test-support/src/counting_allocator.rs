@@ -2,19 +2,24 @@
 //! what the *current thread* asks for, so a test can show that a code path allocates
 //! nothing, or nothing near a size an input claimed.
 //!
-//! Shared by the test crates of several workspace members through `#[path]` (one copy of the
-//! `unsafe` forwarding code instead of one per crate). A test crate installs it with
+//! One copy of the `unsafe` forwarding code for every test crate of the workspace. A test
+//! crate installs it with
 //!
-//! ```ignore
-//! #[path = "../../testing/counting_allocator.rs"]
-//! mod counting_allocator;
+//! ```
+//! use wrt_test_support::counting_allocator::{CountingAllocator, allocations_during};
+//!
 //! #[global_allocator]
-//! static GLOBAL: counting_allocator::CountingAllocator = counting_allocator::CountingAllocator;
+//! static GLOBAL: CountingAllocator = CountingAllocator;
+//!
+//! # fn main() {
+//! assert_eq!(allocations_during(|| drop(Box::new(7u32))), 1);
+//! # }
 //! ```
 //!
 //! Counting per thread keeps the figures exact while the test harness runs other tests on
-//! other threads.
-#![allow(dead_code)]
+//! other threads. A test binary that forgot the `#[global_allocator]` line would count
+//! nothing and pass every "allocates nothing" test, so [`requested_during`] first checks that
+//! a probe allocation is seen, and panics if it is not.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -72,17 +77,35 @@ unsafe impl GlobalAlloc for CountingAllocator {
 }
 
 /// Runs `work` and returns its result with what this thread requested meanwhile.
+///
+/// # Panics
+///
+/// When [`CountingAllocator`] is not this binary's global allocator: a probe allocation made
+/// first must be counted.
 pub fn requested_during<R>(work: impl FnOnce() -> R) -> (R, Requested) {
     // Start from zero so `largest` is the largest request of `work` alone; the totals from
-    // before are added back afterwards.
+    // before (the probe included) are added back afterwards.
     let before = REQUESTED.with(|r| r.replace(Requested::default()));
+    drop(std::hint::black_box(Box::new(0u64)));
+    let probe = REQUESTED.with(|r| r.replace(Requested::default()));
+    assert_eq!(
+        probe.allocations, 1,
+        "the counting allocator saw no allocation: install it with \
+         #[global_allocator] static GLOBAL: CountingAllocator = CountingAllocator;"
+    );
     let result = work();
     let during = REQUESTED.with(Cell::get);
     REQUESTED.with(|r| {
         r.set(Requested {
-            allocations: before.allocations.saturating_add(during.allocations),
-            bytes: before.bytes.saturating_add(during.bytes),
-            largest: before.largest.max(during.largest),
+            allocations: before
+                .allocations
+                .saturating_add(probe.allocations)
+                .saturating_add(during.allocations),
+            bytes: before
+                .bytes
+                .saturating_add(probe.bytes)
+                .saturating_add(during.bytes),
+            largest: before.largest.max(probe.largest).max(during.largest),
         });
     });
     (result, during)
@@ -93,21 +116,12 @@ pub fn allocations_during(work: impl FnOnce()) -> usize {
     requested_during(work).1.allocations
 }
 
-/// Compiled into every test crate that includes this file: without it, a broken counter
-/// would make every "allocates nothing" test pass.
-#[test]
-fn the_counter_sees_a_heap_allocation() {
-    let (_, requested) = requested_during(|| drop(std::hint::black_box(vec![0u8; 100_000])));
-    assert_eq!(
-        requested,
-        Requested {
-            allocations: 1,
-            bytes: 100_000,
-            largest: 100_000
-        }
-    );
-    assert_eq!(
-        allocations_during(|| drop(std::hint::black_box(Box::new([0u8; 32])))),
-        1
-    );
+#[cfg(test)]
+mod tests {
+    /// The unit-test binary has the system allocator: counting there must refuse, not pass.
+    #[test]
+    #[should_panic(expected = "the counting allocator saw no allocation")]
+    fn counting_without_the_allocator_installed_panics() {
+        let _ = super::allocations_during(|| {});
+    }
 }
