@@ -13,7 +13,9 @@
 //! 4. std only: clippy and nextest for xtask itself, `cargo test --doc -p X`, and
 //!    `cargo doc -p X --no-deps` with `RUSTDOCFLAGS=-D warnings` (xtask included)
 //! 5. the `#![no_std]` proof crates ([`crate::proofs`]) of the environments run
-//! 6. full runs only (no `--env`): `cargo xtask docs` and `cargo xtask trace`
+//! 6. full runs only (no `--env`): `cargo xtask docs`, `cargo xtask trace`, and
+//!    `cargo package` of every library crate not `publish = false`, all in one command so
+//!    that each is built from its `.crate` against the others' (see [`plan`])
 //!
 //! Features per environment: `no_alloc` = `--no-default-features`, `alloc` =
 //! `--no-default-features --features alloc`, `std` = the default features. `RUSTFLAGS` is
@@ -27,7 +29,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 pub use execute::{cargo, execute, format_duration};
-pub use plan::{Action, Check, Env, Options, Step, cargo_step, parse_args, plan};
+pub use plan::{Action, Check, Env, Options, Step, cargo_step, is_unpublished, parse_args, plan};
 
 use crate::workspace::{TOOLING_CRATE, Workspace};
 
@@ -37,7 +39,14 @@ pub fn main(ws: &Workspace, args: &[String]) -> io::Result<bool> {
     let libraries = ws.library_crates()?;
     let mut options = options;
     options.restricted = ws.restricted_crates()?;
-    let steps = plan(&libraries, &options, &ws.target_dir);
+    let mut packaged = Vec::new();
+    for krate in &libraries {
+        let manifest = std::fs::read_to_string(ws.root.join(krate).join("Cargo.toml"))?;
+        if !is_unpublished(&manifest) {
+            packaged.push(krate.clone());
+        }
+    }
+    let steps = plan(&libraries, &options, &ws.target_dir, &packaged);
     let started = Instant::now();
     let records = execute(ws, &steps, &options);
     let mut rows: Vec<String> = libraries.clone();

@@ -130,8 +130,14 @@ pub fn cargo_step(name: String, args: &[&str], check: Check) -> Step {
     }
 }
 
-/// The steps of a run, in order.
-pub fn plan(libraries: &[String], options: &Options, target_dir: &Path) -> Vec<Step> {
+/// The steps of a run, in order. `packaged` are the library crates `cargo package` packs (those
+/// not `publish = false`, see [`is_unpublished`]).
+pub fn plan(
+    libraries: &[String],
+    options: &Options,
+    target_dir: &Path,
+    packaged: &[String],
+) -> Vec<Step> {
     let mut steps = Vec::new();
     // The metrics exporter tests run Python with prometheus_client: unless the caller chose an
     // interpreter (WRT_PYTHON), set up the project's venv first; the test steps then use it.
@@ -209,8 +215,64 @@ pub fn plan(libraries: &[String], options: &Options, target_dir: &Path) -> Vec<S
             name: "trace (source citations)".into(),
             action: Action::Trace,
         });
+        if !packaged.is_empty() {
+            steps.push(package_step(packaged, target_dir));
+        }
     }
     steps
+}
+
+/// `cargo package` of every publishable library crate in one command: each is packed as
+/// crates.io would get it and built from that `.crate`, its dependencies resolved from the
+/// registry. The crates depend on each other by version and none is on crates.io yet, so
+/// they are packed together: cargo then resolves the siblings from a local registry of the
+/// `.crate` files it just packed (a crate packed alone would find no `wrt-foundation`).
+///
+/// `--allow-dirty`: the check is of the tree as it is, committed or not. `--locked`: packing
+/// must not change `Cargo.lock`. The verification builds go to the run's target directory
+/// (the same as every other step, explicitly: by default cargo would give each packed crate
+/// its own) with no debug info: they are only compiled, never run, and share no artefact with
+/// the test builds anyway (dev-dependencies change the features of wasmtime's dependencies).
+fn package_step(crates: &[String], target_dir: &Path) -> Step {
+    let target = target_dir.to_string_lossy();
+    let mut args = vec![
+        "package",
+        "--locked",
+        "--allow-dirty",
+        "--config",
+        "profile.dev.debug=false",
+        "--target-dir",
+        &target,
+    ];
+    for krate in crates {
+        args.extend(["-p", krate.as_str()]);
+    }
+    cargo_step(
+        format!("package ({} crates, built from their .crate)", crates.len()),
+        &args,
+        Check::Exit,
+    )
+}
+
+/// Whether a crate manifest says `publish = false` in its `[package]` table: such a crate (the
+/// test support crate) is never packed.
+pub fn is_unpublished(manifest: &str) -> bool {
+    let Some(start) = manifest.find("[package]") else {
+        return false;
+    };
+    let table = &manifest[start..];
+    let table = table[1..]
+        .find("\n[")
+        .map_or(table, |end| &table[..end + 1]);
+    table.lines().any(|line| {
+        let line: String = line
+            .split('#')
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        line == "publish=false" || line == "publish=[]"
+    })
 }
 
 fn nextest_step(krate: &str, env: Env) -> Step {
@@ -277,7 +339,7 @@ mod tests {
     fn full_run_covers_every_crate_in_every_environment() {
         let options = parse_args(&[]).unwrap();
         assert!(options.docs_and_trace);
-        let steps = plan(&libs(), &options, Path::new("target"));
+        let steps = plan(&libs(), &options, Path::new("target"), &libs());
         for env in Env::ALL {
             for krate in libs() {
                 assert!(
@@ -293,6 +355,18 @@ mod tests {
             }
         }
         assert!(matches!(steps[0].action, Action::Venv));
+        let Some(Action::Cargo { args, .. }) = steps
+            .iter()
+            .find(|s| s.name.starts_with("package "))
+            .map(|s| &s.action)
+        else {
+            panic!("no packaging step");
+        };
+        assert_eq!(args[0], "package");
+        assert!(args.windows(2).any(|w| w == ["-p", "wrt-a"]));
+        assert!(args.windows(2).any(|w| w == ["-p", "wrt-b"]));
+        assert!(args.windows(2).any(|w| w == ["--target-dir", "target"]));
+        assert!(!args.iter().any(|a| a == "--no-verify"));
         assert!(steps.iter().any(|s| matches!(s.action, Action::Docs)));
         assert!(steps.iter().any(|s| matches!(s.action, Action::Trace)));
         assert!(
@@ -306,7 +380,7 @@ mod tests {
     fn one_environment_runs_one_column_without_docs() {
         let options = parse_args(&["--env".into(), "alloc".into()]).unwrap();
         assert_eq!(options.envs, [Env::Alloc]);
-        let steps = plan(&libs(), &options, Path::new("target"));
+        let steps = plan(&libs(), &options, Path::new("target"), &libs());
         assert!(
             steps
                 .iter()
@@ -317,6 +391,7 @@ mod tests {
                 .iter()
                 .any(|s| matches!(s.action, Action::Docs | Action::Trace))
         );
+        assert!(!steps.iter().any(|s| s.name.starts_with("package ")));
         let Some(Action::Cargo { args, .. }) = steps
             .iter()
             .find(|s| s.name == "nextest wrt-a (alloc)")
@@ -343,7 +418,7 @@ mod tests {
     fn restricted_crates_run_in_their_environments_only() {
         let mut options = parse_args(&[]).unwrap();
         options.restricted = vec![("wrt-b".into(), vec!["std".into()])];
-        let steps = plan(&libs(), &options, Path::new("target"));
+        let steps = plan(&libs(), &options, Path::new("target"), &libs());
         let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
         assert!(names.contains(&"nextest wrt-b (std)"));
         assert!(names.contains(&"clippy wrt-b (std)"));
@@ -353,6 +428,23 @@ mod tests {
                 .any(|n| n.contains("wrt-b (alloc)") || n.contains("wrt-b (no_alloc)"))
         );
         assert!(names.contains(&"nextest wrt-a (no_alloc)"));
+    }
+
+    #[test]
+    fn nothing_to_pack_means_no_packaging_step() {
+        let steps = plan(&libs(), &parse_args(&[]).unwrap(), Path::new("target"), &[]);
+        assert!(!steps.iter().any(|s| s.name.starts_with("package ")));
+    }
+
+    #[test]
+    fn publish_false_in_the_package_table_only_marks_a_crate_unpublished() {
+        assert!(is_unpublished(
+            "[package]\nname = \"a\"\npublish = false # test code\n\n[dependencies]\n"
+        ));
+        assert!(!is_unpublished("[package]\nname = \"a\"\n"));
+        assert!(!is_unpublished(
+            "[package]\nname = \"a\"\n\n[package.metadata.x]\npublish = false\n"
+        ));
     }
 
     #[test]
