@@ -257,21 +257,19 @@ fn package_step(crates: &[String], target_dir: &Path) -> Step {
 /// Whether a crate manifest says `publish = false` in its `[package]` table: such a crate (the
 /// test support crate) is never packed.
 pub fn is_unpublished(manifest: &str) -> bool {
-    let Some(start) = manifest.find("[package]") else {
-        return false;
-    };
-    let table = &manifest[start..];
-    let table = table[1..]
-        .find("\n[")
-        .map_or(table, |end| &table[..end + 1]);
-    table.lines().any(|line| {
+    let mut in_package = false;
+    manifest.lines().any(|line| {
         let line: String = line
             .split('#')
             .next()
             .unwrap_or_default()
             .split_whitespace()
             .collect();
-        line == "publish=false" || line == "publish=[]"
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+            return false;
+        }
+        in_package && (line == "publish=false" || line == "publish=[]")
     })
 }
 
