@@ -1,7 +1,8 @@
 //! The traceability check on a small fixture repository: it passes as written, and moving,
 //! renaming or deleting cited code makes it fail with a message that names the need and the
 //! citation, both through the library and through `xtask trace`; `xtask trace --fix` rewrites
-//! the ranges of moved code (and only those) and leaves renamed code to a human.
+//! the ranges of moved code (and only those) to the whole definitions, doc comments to closing
+//! brace, and leaves renamed code to a human.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -330,7 +331,8 @@ fn an_uncited_public_type_lowers_coverage_below_the_threshold() {
     assert!(output.contains("coverage below 90.0%"), "{output}");
 }
 
-/// Ten lines in front of `impl Pool`: `fn allocate` moves from line 10 to line 20.
+/// Ten lines in front of `impl Pool`: `fn allocate` moves from line 10 to line 20, its
+/// definition (doc comment to closing brace) from 9-13 to 19-23.
 fn ten_lines_above_the_impl(text: &str) -> String {
     let filler: String = (1..=10).map(|n| format!("// filler {n}\n")).collect();
     text.replace("impl Pool {\n", &format!("{filler}impl Pool {{\n"))
@@ -356,7 +358,7 @@ fn fix_rewrites_the_range_of_code_that_moved_and_then_the_check_passes() {
     assert!(ok, "{output}");
     assert!(
         output
-            .contains("fixed docs/index.rst:16: IMPL_ALLOCATE: wrt-demo/src/lib.rs:8-14 -> 20-20"),
+            .contains("fixed docs/index.rst:16: IMPL_ALLOCATE: wrt-demo/src/lib.rs:8-14 -> 19-23"),
         "{output}"
     );
     assert!(output.contains("rewrote 1 range in 1 file"), "{output}");
@@ -364,7 +366,7 @@ fn fix_rewrites_the_range_of_code_that_moved_and_then_the_check_passes() {
     // only the moved range changed; ARCH_POOL's 3-6 still holds `Pool` and stays as written
     assert_eq!(
         fixture.read("docs/index.rst"),
-        rst.replace("lib.rs:8-14", "lib.rs:20-20")
+        rst.replace("lib.rs:8-14", "lib.rs:19-23")
     );
 
     let (ok, output) = xtask_trace(fixture.path());
@@ -401,7 +403,7 @@ fn fix_leaves_a_renamed_symbol_alone_and_fails() {
         "{output}"
     );
     assert!(
-        output.contains("fixed docs/index.rst:10: ARCH_POOL: wrt-demo/src/lib.rs:3-6 -> 14-14"),
+        output.contains("fixed docs/index.rst:10: ARCH_POOL: wrt-demo/src/lib.rs:3-6 -> 13-16"),
         "{output}"
     );
     assert!(
@@ -411,7 +413,7 @@ fn fix_leaves_a_renamed_symbol_alone_and_fails() {
     // the renamed citation is exactly as written; the moved one is fixed
     assert_eq!(
         fixture.read("docs/index.rst"),
-        INDEX_RST.replace("lib.rs:3-6", "lib.rs:14-14")
+        INDEX_RST.replace("lib.rs:3-6", "lib.rs:13-16")
     );
 
     // still failing, on the renamed symbol only
@@ -436,4 +438,57 @@ fn fix_leaves_citations_of_a_missing_file_alone_and_fails() {
     );
     assert!(output.contains("nothing to fix"), "{output}");
     assert_eq!(fixture.read("docs/index.rst"), INDEX_RST);
+}
+
+#[test]
+fn fix_cites_whole_definitions_past_fake_braces_and_where_clauses() {
+    let fixture = Fixture::new();
+    let both = "\n.. impl:: Allocation and its pool\n   :id: IMPL_BOTH\n   :implements: \
+                REQ_COUNT\n   :source: wrt-demo/src/lib.rs:3-14\n   :symbol: Pool, Pool::allocate\n";
+    let rst = format!("{INDEX_RST}{both}");
+    fixture.write("docs/index.rst", &rst);
+    assert!(fixture.problems().is_empty(), "{:?}", fixture.problems());
+    // everything moves down ten lines; `allocate` gets a `where` clause over three lines and
+    // braces in a string, a char, a raw string, a byte and two comments
+    let filler: String = (1..=10).map(|n| format!("// filler {n}\n")).collect();
+    fixture.edit_lib(|text| {
+        text.replace("//! Demo crate.\n", &format!("//! Demo crate.\n{filler}"))
+            .replace(
+                "pub fn allocate(&mut self) -> usize {\n",
+                "pub fn allocate<'a>(&'a mut self) -> usize\n    where\n        Self: 'a,\n    {\n",
+            )
+            .replace(
+                "        self.used += 1;\n",
+                "        let _ = (\"}\", '{', r#\"}\"#, b'{'); // }\n        /* { */\n        \
+                 self.used += 1;\n",
+            )
+    });
+    let lib = fixture.read("wrt-demo/src/lib.rs");
+    let lines: Vec<&str> = lib.lines().collect();
+    assert_eq!(lines[12], "/// Fixed blocks.");
+    assert_eq!(lines[18], "    /// Hands out a block.");
+    assert_eq!(lines[27], "    }", "the end of `allocate`");
+    assert_eq!(fixture.problems().len(), 3, "{:?}", fixture.problems());
+
+    let (ok, output) = xtask_trace_with(fixture.path(), &["--fix"]);
+    assert!(ok, "{output}");
+    for fixed in [
+        "fixed docs/index.rst:10: ARCH_POOL: wrt-demo/src/lib.rs:3-6 -> 13-16",
+        "fixed docs/index.rst:16: IMPL_ALLOCATE: wrt-demo/src/lib.rs:8-14 -> 19-28",
+        // the smallest start to the largest end of the two
+        "fixed docs/index.rst:27: IMPL_BOTH: wrt-demo/src/lib.rs:3-14 -> 13-28",
+    ] {
+        assert!(output.contains(fixed), "{fixed} in {output}");
+    }
+    assert!(output.contains("rewrote 3 ranges in 1 file"), "{output}");
+    assert_eq!(
+        fixture.read("docs/index.rst"),
+        rst.replace("lib.rs:3-6", "lib.rs:13-16")
+            .replace("lib.rs:8-14", "lib.rs:19-28")
+            .replace("lib.rs:3-14", "lib.rs:13-28")
+    );
+    // the plain check accepts what --fix wrote
+    assert!(fixture.problems().is_empty(), "{:?}", fixture.problems());
+    let (ok, output) = xtask_trace(fixture.path());
+    assert!(ok, "{output}");
 }

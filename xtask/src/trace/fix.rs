@@ -3,16 +3,21 @@
 //!
 //! For every `arch_component` and `impl` need whose range the check rejects (a symbol is not
 //! defined inside it, or it ends past the end of the file), the range becomes the smallest one
-//! that holds the definitions of all its symbols: from the first to the last line that
-//! defines one of them. "Defines" is the check's own rule, [`rust_source::definitions_in`]
-//! (one declaration line per symbol), so a rewritten range always passes the check.
+//! that holds the whole definitions of all its symbols, so that the link shows the items and
+//! not just their first lines. Each symbol is found by the check's own rule,
+//! [`rust_source::definitions_in`] (one declaration line per symbol), and its definition runs
+//! from the first line of its doc comments and attributes to the line that closes the item
+//! ([`extent::definition_lines`]: the `}` matching its body's `{`, or its `;`). The new range
+//! goes from the smallest start to the largest end; it holds every declaration line, so a
+//! rewritten range always passes the check (and [`fixed_range`] makes sure it does).
 //!
 //! Ranges the check accepts are left as written, so the context an author chose around an
-//! item (doc comments, the body) stays. A citation is never guessed at: when its file is
-//! missing, a symbol is defined nowhere in the file (renamed or removed) or in more than one
-//! place (ambiguous), or the `:source:` value is wrapped over several lines, it is left alone
-//! and reported. Only the range inside the `:source:` value changes; every other byte of the
-//! `.rst` file, line endings included, stays as it was.
+//! item stays. A citation is never guessed at: when its file is missing, a symbol is defined
+//! nowhere in the file (renamed or removed) or in more than one place (ambiguous), the end of
+//! a definition cannot be found (its braces do not balance), or the `:source:` value is
+//! wrapped over several lines, it is left alone and reported. Only the range inside the
+//! `:source:` value changes; every other byte of the `.rst` file, line endings included, stays
+//! as it was.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
@@ -20,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use super::citation::{self, SourceRange};
 use super::rst::{self, Need};
-use super::{Problem, relative, rst_files, rust_source};
+use super::{Problem, extent, relative, rst_files, rust_source};
 
 /// A `:source:` range rewritten (or, in a [`plan`], to be rewritten).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +36,7 @@ pub struct Change {
     pub location: String,
     /// The range as written.
     pub old: SourceRange,
-    /// The range that holds the symbols' definitions.
+    /// The range that holds the symbols' whole definitions.
     pub new: SourceRange,
 }
 
@@ -55,7 +60,8 @@ pub struct FixReport {
 pub enum Verdict {
     /// The range holds every symbol's definition: nothing to do.
     Covered,
-    /// The range misses a definition; this one holds them all.
+    /// The range misses a definition; this one, the smallest over their whole definitions,
+    /// holds them all.
     Moved(SourceRange),
 }
 
@@ -81,8 +87,9 @@ pub fn covers(range: &SourceRange, lines: &[&str], symbols: &[String]) -> bool {
 
 /// The range `range` should have so that it holds every one of `symbols`, defined in `lines`
 /// (the cited file): [`Verdict::Covered`] when it already does, else the smallest range over
-/// the line that defines each symbol. Fails, naming every symbol at fault, when a symbol is
-/// defined nowhere in the file or on more than one line.
+/// the whole definition of each symbol (doc comments and attributes to closing line, by
+/// [`extent::definition_lines`]). Fails, naming every symbol at fault, when a symbol is
+/// defined nowhere in the file or on more than one line, or its definition has no end.
 pub fn fixed_range(
     range: &SourceRange,
     lines: &[&str],
@@ -97,49 +104,67 @@ pub fn fixed_range(
     if covers(range, lines, symbols) {
         return Ok(Verdict::Covered);
     }
-    let mut defining_lines = Vec::new();
+    let mut extents = Vec::new();
     let mut unfixable = Vec::new();
     for symbol in symbols {
         let found = rust_source::definitions_in(lines, 1, lines.len(), symbol);
-        match found.as_slice() {
-            [line] => defining_lines.push(*line),
-            [] => unfixable.push(Unfixable {
-                citation: format!("{range} {symbol}"),
-                message: format!(
-                    "cannot fix: `{symbol}` is defined nowhere in {} (renamed or removed?); \
-                     left as written",
+        let fault = match found.as_slice() {
+            [line] => match extent::definition_lines(lines, *line, symbol) {
+                Some(whole) => {
+                    extents.push(whole);
+                    continue;
+                }
+                None => format!(
+                    "cannot fix: where the definition of `{symbol}` (line {line} of {}) ends \
+                     cannot be found (unbalanced braces?); left as written",
                     range.path
                 ),
-            }),
-            several => unfixable.push(Unfixable {
-                citation: format!("{range} {symbol}"),
-                message: format!(
-                    "cannot fix: `{symbol}` is defined at lines {} of {}, ambiguous; left as \
-                     written",
-                    join_numbers(several),
-                    range.path
-                ),
-            }),
-        }
+            },
+            [] => format!(
+                "cannot fix: `{symbol}` is defined nowhere in {} (renamed or removed?); left \
+                 as written",
+                range.path
+            ),
+            several => format!(
+                "cannot fix: `{symbol}` is defined at lines {} of {}, ambiguous; left as \
+                 written",
+                join_numbers(several),
+                range.path
+            ),
+        };
+        unfixable.push(Unfixable {
+            citation: format!("{range} {symbol}"),
+            message: fault,
+        });
     }
     if !unfixable.is_empty() {
         return Err(unfixable);
     }
-    match (
-        defining_lines.iter().min().copied(),
-        defining_lines.iter().max().copied(),
-    ) {
-        (Some(first), Some(last)) => Ok(Verdict::Moved(SourceRange {
+    let first = extents.iter().map(|(first, _)| *first).min();
+    let last = extents.iter().map(|(_, last)| *last).max();
+    let new = match (first, last) {
+        (Some(first), Some(last)) => SourceRange {
             path: range.path.clone(),
             first,
             last,
-        })),
-        // unreachable: `symbols` is not empty and every symbol has one defining line
-        _ => Err(vec![Unfixable {
+        },
+        // unreachable: `symbols` is not empty and every symbol has an extent
+        _ => {
+            return Err(vec![Unfixable {
+                citation: range.to_string(),
+                message: "cannot fix: no definition found".into(),
+            }]);
+        }
+    };
+    // every extent holds its declaration line, so the check accepts `new`; never write a
+    // range it would reject
+    if !covers(&new, lines, symbols) {
+        return Err(vec![Unfixable {
             citation: range.to_string(),
-            message: "cannot fix: no defining line found".into(),
-        }]),
+            message: format!("cannot fix: the range {new} would not pass the check"),
+        }]);
     }
+    Ok(Verdict::Moved(new))
 }
 
 /// `line` (one line of an `.rst` file, with its line ending) with the value of its `:source:`
@@ -407,37 +432,161 @@ mod inner {
     }
 
     #[test]
-    fn a_moved_symbol_gets_the_smallest_range_over_its_defining_lines() {
+    fn a_moved_symbol_gets_the_smallest_range_over_its_whole_definition() {
         let lines: Vec<&str> = SOURCE.lines().collect();
+        // from its doc comment to its closing brace (the declaration alone is line 10)
         let verdict = fixed_range(&range(1, 3), &lines, &symbols(&["Pool::allocate"]));
-        assert_eq!(verdict, Ok(Verdict::Moved(range(10, 10))));
+        assert_eq!(verdict, Ok(Verdict::Moved(range(9, 12))));
+        // the smallest start to the largest end
         let several = symbols(&["Pool::release", "Pool", "Pool::allocate"]);
         assert_eq!(
             fixed_range(&range(3, 6), &lines, &several),
-            Ok(Verdict::Moved(range(4, 14)))
+            Ok(Verdict::Moved(range(3, 14)))
         );
         // past the end of the file
         assert_eq!(
             fixed_range(&range(3, 400), &lines, &symbols(&["Pool"])),
-            Ok(Verdict::Moved(range(4, 4)))
+            Ok(Verdict::Moved(range(3, 6)))
+        );
+        assert_eq!(
+            fixed_range(&range(1, 2), &lines, &symbols(&["Pool::used"])),
+            Ok(Verdict::Moved(range(5, 5)))
         );
     }
 
+    /// Fake braces, a `where` clause over lines, attributes over lines, values and members.
+    const TRICKY: &str = r##"/// Bytes.
+#[derive(Debug)]
+#[cfg_attr(
+    test,
+    derive(Clone)
+)]
+pub struct Buffer<'a, T>
+where
+    T: Copy + 'a,
+{
+    /// The bytes.
+    bytes: &'a [T],
+}
+
+impl<'a, T: Copy> Buffer<'a, T> {
+    /// Renders it.
+    pub fn render(&self) -> String {
+        let open = '{';
+        let raw = r#"}"#; // }
+        /* } { */
+        format!("{open}{raw}}}")
+    }
+
+    pub fn map<U, F>(self, f: F) -> Option<U>
+    where
+        F: FnOnce(&'a [T]) -> U,
+    {
+        Some(f(self.bytes))
+    }
+}
+
+/// Empty.
+pub const EMPTY: Buffer<'static, u8> = Buffer {
+    bytes: &[],
+};
+
+pub enum Kind {
+    /// One.
+    One { at: usize },
+    Two(u8)
+}
+
+macro_rules! buffer {
+    ($x:expr) => {{ $x }};
+}
+"##;
+
+    /// The ranges `fixed_range` writes, for one symbol and for every pair, pass the check
+    /// itself ([`Checker::check_citation`]) and hold each symbol's whole definition.
     #[test]
-    fn a_fixed_range_passes_the_check_rule() {
-        let lines: Vec<&str> = SOURCE.lines().collect();
-        for names in [
-            &["Pool"][..],
-            &["Pool::allocate"],
-            &["Pool::release", "Pool"],
-            &["Pool::used", "Pool::allocate"],
-        ] {
-            let names = symbols(names);
-            let Ok(Verdict::Moved(new)) = fixed_range(&range(20, 22), &lines, &names) else {
-                panic!("{names:?} should be fixable");
-            };
-            assert!(covers(&new, &lines, &names), "{new} for {names:?}");
+    fn a_fixed_range_passes_the_check() {
+        use crate::trace::checker::Checker;
+        let root = std::env::temp_dir().join(format!("xtask-fix-check-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("a/src")).unwrap();
+        let cases: [(&str, &[&str]); 2] = [
+            (
+                SOURCE,
+                &["Pool", "Pool::used", "Pool::allocate", "Pool::release"],
+            ),
+            (
+                TRICKY,
+                &[
+                    "Buffer",
+                    "Buffer::bytes",
+                    "Buffer::render",
+                    "Buffer::map",
+                    "EMPTY",
+                    "Kind",
+                    "Kind::One",
+                    "Kind::Two",
+                    "buffer",
+                ],
+            ),
+        ];
+        let mut checked = 0;
+        for (source, names) in cases {
+            std::fs::write(root.join("a/src/lib.rs"), source).unwrap();
+            let lines: Vec<&str> = source.lines().collect();
+            let mut sets: Vec<Vec<String>> = names.iter().map(|n| symbols(&[n])).collect();
+            for (at, first) in names.iter().enumerate() {
+                for second in &names[at + 1..] {
+                    sets.push(symbols(&[first, second]));
+                }
+            }
+            for names in sets {
+                // a range past the end of the file: the check rejects it
+                let Ok(Verdict::Moved(new)) = fixed_range(&range(400, 400), &lines, &names) else {
+                    panic!("{names:?} should be fixable");
+                };
+                assert!(covers(&new, &lines, &names), "{new} for {names:?}");
+                for name in &names {
+                    let [decl] = rust_source::definitions_in(&lines, 1, lines.len(), name)[..]
+                    else {
+                        panic!("{name} is not declared once");
+                    };
+                    let (first, last) = extent::definition_lines(&lines, decl, name).unwrap();
+                    assert!(new.first <= first && last <= new.last, "{new} for {name}");
+                }
+                let rst = format!(
+                    ".. impl:: Fixed\n   :id: IMPL_FIXED\n   :source: {new}\n   :symbol: {}\n",
+                    names.join(", ")
+                );
+                let needs = rst::parse_needs(&rst, Path::new("docs/x.rst"));
+                let mut checker = Checker::new(&root, needs.len());
+                for need in &needs {
+                    checker.check_citation(need);
+                }
+                let report = checker.finish();
+                assert_eq!(report.citations, names.len(), "{rst}");
+                assert!(report.problems.is_empty(), "{rst}: {:?}", report.problems);
+                checked += 1;
+            }
         }
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(checked, 4 + 6 + 9 + 36);
+    }
+
+    #[test]
+    fn a_definition_without_an_end_is_not_fixed() {
+        let lines = ["/// Doc.", "pub fn open() {", "    let s = \"{\";"];
+        let Err(problems) = fixed_range(&range(1, 1), &lines, &symbols(&["open"])) else {
+            panic!("an unclosed definition must not be fixed");
+        };
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].citation, "a/src/lib.rs:1-1 open");
+        assert!(
+            problems[0]
+                .message
+                .contains("where the definition of `open` (line 2 of a/src/lib.rs) ends"),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -540,13 +689,13 @@ mod inner {
                 need: "IMPL_MOVED".into(),
                 location: "docs/x.rst:3".into(),
                 old: range(1, 2),
-                new: range(10, 10),
+                new: range(9, 12),
             }]
         );
         assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
         assert!(report.problems[0].need.contains("without :id:"));
         assert!(report.problems[0].message.contains("does not exist"));
-        let expected = rst.replace("lib.rs:1-2", "lib.rs:10-10");
+        let expected = rst.replace("lib.rs:1-2", "lib.rs:9-12");
         assert_eq!(
             report.rewritten.get(Path::new("docs/x.rst")),
             Some(&expected)

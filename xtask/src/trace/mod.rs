@@ -18,10 +18,12 @@
 //! Every problem names the need, where it is written, and the citation that failed.
 //!
 //! `cargo xtask trace --fix` rewrites the `:source:` ranges the check rejects when only lines
-//! moved (see [`fix`]).
+//! moved, to the smallest range over the symbols' whole definitions (see [`fix`] and
+//! [`extent`]).
 
 mod checker;
 pub mod citation;
+pub mod extent;
 pub mod fix;
 pub mod inventory;
 pub mod rst;

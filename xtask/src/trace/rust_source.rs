@@ -35,7 +35,7 @@ const QUALIFIERS: [&str; 7] = [
     "const", "async", "unsafe", "extern", "\"C\"", "default", "safe",
 ];
 
-fn is_ident_char(c: char) -> bool {
+pub(crate) fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
