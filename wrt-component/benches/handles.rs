@@ -1,7 +1,8 @@
 //! Handle tables under the same work: allocate 64 resources, read each, deallocate each.
 //!
 //! `ResourceManager` with the fixed and the growable backend, every check on (manager tag,
-//! index bound, generation, statistics, a descriptor per resource), against `slab::Slab`
+//! index bound, generation, statistics, a descriptor per resource; then with 4 metadata
+//! labels per resource in the side table), against `slab::Slab`
 //! (no generation check) and `slotmap::SlotMap` (generation check) doing the same work.
 //! Ratios are in the crate README.
 
@@ -9,8 +10,10 @@ use core::hint::black_box;
 use core::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use wrt_component::backend::Backend;
 use wrt_component::{
-    FixedResourceManager, GrowableResourceManager, ManagerTag, ResourceCategory, ResourceDescriptor,
+    FixedResourceManager, GrowableResourceManager, ManagerTag, Metadata, Refused, ResourceCategory,
+    ResourceDescriptor, ResourceEntry, ResourceId, ResourceManager,
 };
 
 const BATCH: usize = 64;
@@ -19,44 +22,75 @@ fn descriptor() -> ResourceDescriptor {
     ResourceDescriptor::new(ResourceCategory::IoHandles).with_size_hint(64)
 }
 
+fn four_labels() -> Metadata {
+    let labels = ["driver", "bus", "node", "owner"]
+        .into_iter()
+        .try_fold(Metadata::new(), |labels, key| {
+            labels.with(key, "a-label-value")
+        });
+    labels.unwrap()
+}
+
+/// One measured iteration, the same work as the baselines': allocate `BATCH` resources
+/// with `allocate` (their ids into `ids`), read each, free each.
+fn cycle<B, M>(
+    manager: &mut ResourceManager<u64, B, M>,
+    ids: &mut Vec<ResourceId>,
+    mut allocate: impl FnMut(&mut ResourceManager<u64, B, M>, u64) -> Result<ResourceId, Refused<u64>>,
+) -> u64
+where
+    B: Backend<ResourceEntry<u64>>,
+    M: Backend<Metadata>,
+{
+    ids.clear();
+    for n in 0..BATCH {
+        ids.push(allocate(manager, n as u64).unwrap());
+    }
+    let mut sum = 0u64;
+    for id in ids.iter() {
+        sum += *manager.get(*id).unwrap();
+    }
+    for id in ids.iter() {
+        black_box(manager.deallocate(*id).unwrap());
+    }
+    black_box(sum)
+}
+
 fn handles(c: &mut Criterion) {
     let mut group = c.benchmark_group("alloc_get_dealloc_64");
 
     let mut fixed: FixedResourceManager<u64, BATCH> = FixedResourceManager::new(ManagerTag(1));
     group.bench_function("fixed_backend", |b| {
         let mut ids = Vec::with_capacity(BATCH);
-        b.iter(|| {
-            ids.clear();
-            for n in 0..BATCH {
-                ids.push(fixed.allocate(n as u64, descriptor()).unwrap());
-            }
-            let mut sum = 0u64;
-            for id in &ids {
-                sum += *fixed.get(*id).unwrap();
-            }
-            for id in &ids {
-                black_box(fixed.deallocate(*id).unwrap());
-            }
-            black_box(sum)
-        });
+        b.iter(|| cycle(&mut fixed, &mut ids, |m, n| m.allocate(n, descriptor())));
     });
 
     let mut growable: GrowableResourceManager<u64> = GrowableResourceManager::new(ManagerTag(1));
     group.bench_function("growable_backend", |b| {
         let mut ids = Vec::with_capacity(BATCH);
+        b.iter(|| cycle(&mut growable, &mut ids, |m, n| m.allocate(n, descriptor())));
+    });
+
+    // Every resource with 4 labels: the side table's cost, beside the plain cases.
+    let labels = four_labels();
+    let mut fixed_labelled: FixedResourceManager<u64, BATCH, BATCH> =
+        FixedResourceManager::new(ManagerTag(1));
+    group.bench_function("fixed_backend_4_metadata", |b| {
+        let mut ids = Vec::with_capacity(BATCH);
         b.iter(|| {
-            ids.clear();
-            for n in 0..BATCH {
-                ids.push(growable.allocate(n as u64, descriptor()).unwrap());
-            }
-            let mut sum = 0u64;
-            for id in &ids {
-                sum += *growable.get(*id).unwrap();
-            }
-            for id in &ids {
-                black_box(growable.deallocate(*id).unwrap());
-            }
-            black_box(sum)
+            cycle(&mut fixed_labelled, &mut ids, |m, n| {
+                m.allocate_with_metadata(n, descriptor(), &labels)
+            })
+        });
+    });
+    let mut growable_labelled: GrowableResourceManager<u64> =
+        GrowableResourceManager::new(ManagerTag(1));
+    group.bench_function("growable_backend_4_metadata", |b| {
+        let mut ids = Vec::with_capacity(BATCH);
+        b.iter(|| {
+            cycle(&mut growable_labelled, &mut ids, |m, n| {
+                m.allocate_with_metadata(n, descriptor(), &labels)
+            })
         });
     });
 

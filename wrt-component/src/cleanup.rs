@@ -8,6 +8,7 @@ use crate::backend::Backend;
 use crate::error::ResourceError;
 use crate::id::ResourceId;
 use crate::manager::{ResourceEntry, ResourceManager};
+use crate::metadata::Metadata;
 
 /// Something a cleanup cycle can deallocate resources from.
 pub trait CleanupTarget {
@@ -19,7 +20,9 @@ pub trait CleanupTarget {
 }
 
 /// A plain manager's cleanup is deallocation.
-impl<T, B: Backend<ResourceEntry<T>>> CleanupTarget for ResourceManager<T, B> {
+impl<T, B: Backend<ResourceEntry<T>>, M: Backend<Metadata>> CleanupTarget
+    for ResourceManager<T, B, M>
+{
     fn cleanup_size(&self, id: ResourceId) -> Result<usize, ResourceError> {
         self.descriptor(id).map(|d| d.charged_bytes())
     }

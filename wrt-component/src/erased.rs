@@ -7,7 +7,9 @@ use crate::backend::Backend;
 use crate::descriptor::ResourceDescriptor;
 use crate::error::ResourceError;
 use crate::id::{ManagerTag, ResourceId};
-use crate::manager::{ResourceEntry, ResourceManager};
+use crate::manager::{NoMetadata, ResourceEntry, ResourceManager};
+use crate::metadata::Metadata;
+use crate::refused::Refused;
 
 /// A boxed value that remembers its type's name, for [`ResourceError::WrongType`].
 pub struct ErasedValue {
@@ -28,9 +30,11 @@ impl core::fmt::Debug for ErasedValue {
     }
 }
 
-/// An [`AnyResourceManager`] on a growable backend.
-pub type GrowableAnyResourceManager =
-    AnyResourceManager<crate::backend::GrowableBackend<ResourceEntry<ErasedValue>>>;
+/// An [`AnyResourceManager`] on growable backends.
+pub type GrowableAnyResourceManager = AnyResourceManager<
+    crate::backend::GrowableBackend<ResourceEntry<ErasedValue>>,
+    crate::backend::GrowableBackend<Metadata>,
+>;
 
 /// Stores values of any `Send + Sync` type; `get::<T>()` answers
 /// [`ResourceError::WrongType`] when the id names a value of another type.
@@ -44,7 +48,7 @@ pub type GrowableAnyResourceManager =
 ///
 /// let mut any = GrowableAnyResourceManager::new(ManagerTag(0));
 /// let io = ResourceDescriptor::new(ResourceCategory::IoHandles);
-/// let port = any.allocate(8080u16, io.clone())?;
+/// let port = any.allocate(8080u16, io)?;
 /// let name = any.allocate(String::from("eth0"), io)?;
 /// assert_eq!(any.get::<u16>(port)?, &8080);
 /// assert!(matches!(any.get::<u16>(name), Err(ResourceError::WrongType { actual: "alloc::string::String", .. })));
@@ -53,11 +57,13 @@ pub type GrowableAnyResourceManager =
 /// assert_eq!(any.deallocate::<String>(name)?, "eth0");
 /// # Ok::<(), ResourceError>(())
 /// ```
-pub struct AnyResourceManager<B> {
-    inner: ResourceManager<ErasedValue, B>,
+pub struct AnyResourceManager<B, M = NoMetadata> {
+    inner: ResourceManager<ErasedValue, B, M>,
 }
 
-impl<B: Backend<ResourceEntry<ErasedValue>> + Default> AnyResourceManager<B> {
+impl<B: Backend<ResourceEntry<ErasedValue>> + Default, M: Backend<Metadata> + Default>
+    AnyResourceManager<B, M>
+{
     /// An empty manager whose ids carry `tag`.
     pub fn new(tag: ManagerTag) -> Self {
         Self {
@@ -66,18 +72,21 @@ impl<B: Backend<ResourceEntry<ErasedValue>> + Default> AnyResourceManager<B> {
     }
 }
 
-impl<B: Backend<ResourceEntry<ErasedValue>>> AnyResourceManager<B> {
-    /// Stores `value`; see [`ResourceManager::allocate`].
+impl<B: Backend<ResourceEntry<ErasedValue>>, M: Backend<Metadata>> AnyResourceManager<B, M> {
+    /// Stores `value`; see [`ResourceManager::allocate`]. A refusal hands the value back,
+    /// still boxed: `refused.value.downcast::<T>()` unboxes it.
     pub fn allocate<T: Any + Send + Sync>(
         &mut self,
         value: T,
         descriptor: ResourceDescriptor,
-    ) -> Result<ResourceId, ResourceError> {
+    ) -> Result<ResourceId, Refused<Box<dyn Any + Send + Sync>>> {
         let erased = ErasedValue {
             value: Box::new(value),
             type_name: type_name::<T>(),
         };
-        self.inner.allocate(erased, descriptor)
+        self.inner
+            .allocate(erased, descriptor)
+            .map_err(|refused| refused.map(|erased| erased.value))
     }
 
     /// The value, if `id` is live and holds a `T`.
@@ -120,12 +129,12 @@ impl<B: Backend<ResourceEntry<ErasedValue>>> AnyResourceManager<B> {
     }
 
     /// The manager underneath: statistics, descriptors, iteration, cleanup.
-    pub fn inner(&self) -> &ResourceManager<ErasedValue, B> {
+    pub fn inner(&self) -> &ResourceManager<ErasedValue, B, M> {
         &self.inner
     }
 
     /// The manager underneath, e.g. as a [`CleanupTarget`](crate::cleanup::CleanupTarget).
-    pub fn inner_mut(&mut self) -> &mut ResourceManager<ErasedValue, B> {
+    pub fn inner_mut(&mut self) -> &mut ResourceManager<ErasedValue, B, M> {
         &mut self.inner
     }
 }
@@ -143,15 +152,21 @@ mod tests {
     use super::*;
     use crate::backend::FixedBackend;
     use crate::category::ResourceCategory;
+    use alloc::string::String;
 
     #[test]
     fn works_over_a_fixed_backend_too() {
         let mut m: AnyResourceManager<FixedBackend<ResourceEntry<ErasedValue>, 2>> =
             AnyResourceManager::new(ManagerTag(4));
         let d = ResourceDescriptor::new(ResourceCategory::Platform);
-        let a = m.allocate(1u8, d.clone()).unwrap();
-        let b = m.allocate(2i64, d.clone()).unwrap();
-        assert!(m.allocate((), d).is_err());
+        let a = m.allocate(1u8, d).unwrap();
+        let b = m.allocate(2i64, d).unwrap();
+        let refused = m.allocate(String::from("third"), d).unwrap_err();
+        assert_eq!(refused.error, ResourceError::StorageFull { capacity: 2 });
+        assert_eq!(
+            refused.value.downcast::<String>().map(|boxed| *boxed).ok(),
+            Some(String::from("third"))
+        );
         *m.get_mut::<i64>(b).unwrap() += 1;
         assert_eq!(
             m.get_mut::<u8>(b),

@@ -60,10 +60,17 @@ pub enum ResourceError {
         /// The rejected alignment.
         alignment: usize,
     },
-    /// A descriptor's metadata already has as many entries as it can hold.
-    #[error("descriptor metadata is full: {capacity} entries")]
+    /// One resource's metadata already has as many entries as it can hold.
+    #[error("metadata is full: {capacity} entries")]
     MetadataFull {
-        /// Entries a descriptor can hold.
+        /// Entries one resource's metadata can hold.
+        capacity: usize,
+    },
+    /// A manager's metadata side table has no room for another resource's labels.
+    #[error("metadata storage is full: {capacity} resources carry metadata")]
+    MetadataStorageFull {
+        /// Resources whose metadata the side table can hold (for a growable table: the
+        /// ones it managed to hold).
         capacity: usize,
     },
     /// A metadata key or value is longer than its fixed capacity.

@@ -63,6 +63,8 @@ pub mod lifecycle;
 pub mod limits;
 pub mod managed;
 pub mod manager;
+pub mod metadata;
+pub mod refused;
 pub mod runtime;
 pub mod stats;
 pub mod usage;
@@ -84,7 +86,9 @@ pub use limits::{LimitKind, ResourceLimits};
 pub use managed::{MAX_GRANTS, ManagedResource};
 #[cfg(feature = "alloc")]
 pub use manager::GrowableResourceManager;
-pub use manager::{FixedResourceManager, ResourceEntry, ResourceManager};
+pub use manager::{FixedResourceManager, NoMetadata, ResourceEntry, ResourceManager};
+pub use metadata::Metadata;
+pub use refused::Refused;
 #[cfg(feature = "alloc")]
 pub use runtime::GrowableRuntime;
 pub use runtime::{ComponentAccount, DestroyedComponent, FixedRuntime, ResourceRuntime};

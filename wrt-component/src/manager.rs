@@ -8,17 +8,20 @@ use crate::category::ResourceCategory;
 use crate::descriptor::ResourceDescriptor;
 use crate::error::ResourceError;
 use crate::id::{ManagerTag, ResourceId};
+use crate::metadata::Metadata;
+use crate::refused::Refused;
 use crate::stats::AllocationStats;
 
-/// A stored resource: the value and the descriptor it was allocated with.
+/// A stored resource: the value, the descriptor it was allocated with and, when it has
+/// labels, where its [`Metadata`] lies in the manager's side table.
 ///
-/// `repr(C)`, value first: what every access reads sits at the front of the slot, and the
-/// descriptor's metadata (cold, a few hundred bytes) at its end.
+/// A few words beside the value: this is what a lookup reads and an allocation writes, so
+/// the labels (a few hundred bytes when present) are kept out of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[repr(C)]
 pub struct ResourceEntry<T> {
     value: T,
     descriptor: ResourceDescriptor,
+    labels: Option<Key>,
 }
 
 impl<T> ResourceEntry<T> {
@@ -34,6 +37,13 @@ impl<T> ResourceEntry<T> {
         &self.descriptor
     }
 
+    /// `true` when the resource was allocated with metadata (read it with
+    /// [`ResourceManager::metadata`]).
+    #[inline]
+    pub fn has_metadata(&self) -> bool {
+        self.labels.is_some()
+    }
+
     /// The value, giving up the descriptor.
     #[inline]
     pub fn into_value(self) -> T {
@@ -46,58 +56,77 @@ impl<T> ResourceEntry<T> {
     }
 }
 
-/// A [`ResourceManager`] with `N` inline slots: no heap, every environment.
-pub type FixedResourceManager<T, const N: usize> =
-    ResourceManager<T, FixedBackend<ResourceEntry<T>, N>>;
+/// A metadata side table with no room: managers that never store labels pay nothing for
+/// them, not even the table. The default of [`ResourceManager`]'s third parameter.
+pub type NoMetadata = FixedBackend<Metadata, 0>;
 
-/// A [`ResourceManager`] whose slots grow on the heap (feature `alloc`).
+/// A [`ResourceManager`] with `N` inline slots and room for the metadata of `M` of them
+/// (none unless asked for): no heap, every environment.
+pub type FixedResourceManager<T, const N: usize, const M: usize = 0> =
+    ResourceManager<T, FixedBackend<ResourceEntry<T>, N>, FixedBackend<Metadata, M>>;
+
+/// A [`ResourceManager`] whose slots and metadata grow on the heap (feature `alloc`).
 #[cfg(feature = "alloc")]
-pub type GrowableResourceManager<T> =
-    ResourceManager<T, crate::backend::GrowableBackend<ResourceEntry<T>>>;
+pub type GrowableResourceManager<T> = ResourceManager<
+    T,
+    crate::backend::GrowableBackend<ResourceEntry<T>>,
+    crate::backend::GrowableBackend<Metadata>,
+>;
 
 /// Owns resources of type `T` and hands out [`ResourceId`]s for them.
 ///
 /// Every access checks the id's manager tag, index and generation, so a forged, stale or
 /// foreign id is an error, never another resource. The storage is a type parameter: a
 /// [`FixedBackend`] in `no_alloc` builds, a growable one with `alloc`; the API is the same.
+/// `M` is the side table for [`Metadata`]: only resources allocated with labels use it.
 ///
 /// Allocation either stores the value, counts it in the statistics and returns its id, or
-/// stores nothing, counts one failure and returns the error — there is no id counter that
-/// could run ahead of the slots.
+/// stores nothing, counts one failure and hands the value back with the error — there is
+/// no id counter that could run ahead of the slots.
 ///
 /// ```
 /// use wrt_component::{
-///     FixedResourceManager, ManagerTag, ResourceCategory, ResourceDescriptor, ResourceError,
+///     FixedResourceManager, ManagerTag, Metadata, ResourceCategory, ResourceDescriptor,
+///     ResourceError,
 /// };
 ///
-/// let mut files: FixedResourceManager<u32, 4> = FixedResourceManager::new(ManagerTag(1));
-/// let fd = files.allocate(3, ResourceDescriptor::new(ResourceCategory::IoHandles))?;
+/// // Four handles, two of which may carry labels.
+/// let mut files: FixedResourceManager<u32, 4, 2> = FixedResourceManager::new(ManagerTag(1));
+/// let io = ResourceDescriptor::new(ResourceCategory::IoHandles);
+/// let fd = files.allocate(3, io)?;
 /// *files.get_mut(fd)? += 1;
 /// assert_eq!(files.deallocate(fd)?, 4);
 /// assert_eq!(files.get(fd), Err(ResourceError::Stale { id: fd }));
 /// assert_eq!(files.stats().category(ResourceCategory::IoHandles).deallocations, 1);
+///
+/// let log = files.allocate_with_metadata(5, io, &Metadata::new().with("path", "/var/log")?)?;
+/// assert_eq!(files.metadata(log)?.and_then(|m| m.get("path")), Some("/var/log"));
 /// # Ok::<(), ResourceError>(())
 /// ```
-pub struct ResourceManager<T, B> {
+pub struct ResourceManager<T, B, M = NoMetadata> {
     backend: B,
+    side_table: M,
     tag: ManagerTag,
     stats: AllocationStats,
     _values: PhantomData<fn() -> T>,
 }
 
-impl<T, B: Backend<ResourceEntry<T>> + Default> ResourceManager<T, B> {
+impl<T, B: Backend<ResourceEntry<T>> + Default, M: Backend<Metadata> + Default>
+    ResourceManager<T, B, M>
+{
     /// An empty manager whose ids carry `tag`.
     pub fn new(tag: ManagerTag) -> Self {
-        Self::with_backend(tag, B::default())
+        Self::with_backend(tag, B::default(), M::default())
     }
 }
 
-impl<T, B: Backend<ResourceEntry<T>>> ResourceManager<T, B> {
-    /// A manager over an existing (normally empty) backend; `const`, so a fixed manager can
-    /// be a `static`.
-    pub const fn with_backend(tag: ManagerTag, backend: B) -> Self {
+impl<T, B: Backend<ResourceEntry<T>>, M: Backend<Metadata>> ResourceManager<T, B, M> {
+    /// A manager over existing (normally empty) backends for the resources and their
+    /// metadata; `const`, so a fixed manager can be a `static`.
+    pub const fn with_backend(tag: ManagerTag, backend: B, side_table: M) -> Self {
         Self {
             backend,
+            side_table,
             tag,
             stats: AllocationStats::new(),
             _values: PhantomData,
@@ -112,25 +141,73 @@ impl<T, B: Backend<ResourceEntry<T>>> ResourceManager<T, B> {
     /// Stores `value` as described by `descriptor` and returns its id.
     ///
     /// Refused with [`ResourceError::StorageFull`] when the backend has no room; the value
-    /// is then dropped and only the failure counters change.
-    #[inline]
+    /// comes back in the [`Refused`] and only the failure counters change.
+    #[inline(always)]
     pub fn allocate(
         &mut self,
         value: T,
         descriptor: ResourceDescriptor,
-    ) -> Result<ResourceId, ResourceError> {
+    ) -> Result<ResourceId, Refused<T>> {
+        self.store(value, descriptor, None)
+    }
+
+    /// Stores `value` with a copy of `metadata` in the side table.
+    ///
+    /// Refused, with nothing stored, when the side table is full
+    /// ([`ResourceError::MetadataStorageFull`]) or the backend is (`StorageFull`).
+    pub fn allocate_with_metadata(
+        &mut self,
+        value: T,
+        descriptor: ResourceDescriptor,
+        metadata: &Metadata,
+    ) -> Result<ResourceId, Refused<T>> {
+        let labels = match self.side_table.insert(metadata.clone()) {
+            Ok(key) => key,
+            Err(_rejected) => {
+                self.stats.record_failure(descriptor.category());
+                let capacity = self.side_table.capacity().unwrap_or(self.side_table.len());
+                log::debug!("metadata storage full ({capacity} entries): refused");
+                return Err(Refused::new(
+                    value,
+                    ResourceError::MetadataStorageFull { capacity },
+                ));
+            }
+        };
+        let stored = self.store(value, descriptor, Some(labels));
+        if stored.is_err() {
+            // Nothing of the refused allocation may stay behind.
+            let _labels = self.side_table.remove(labels);
+        }
+        stored
+    }
+
+    #[inline(always)]
+    fn store(
+        &mut self,
+        value: T,
+        descriptor: ResourceDescriptor,
+        labels: Option<Key>,
+    ) -> Result<ResourceId, Refused<T>> {
         let category = descriptor.category();
-        let bytes = descriptor.charged_bytes();
-        match self.backend.insert(ResourceEntry { value, descriptor }) {
+        let entry = ResourceEntry {
+            value,
+            descriptor,
+            labels,
+        };
+        match self.backend.insert(entry) {
             Ok(key) => {
-                self.stats.record_allocation(category, bytes);
+                self.stats
+                    .record_allocation(category, descriptor.charged_bytes());
                 Ok(self.id_of(key))
             }
-            Err(_rejected) => {
+            Err(rejected) => {
                 self.stats.record_failure(category);
                 let capacity = self.backend.capacity().unwrap_or(self.backend.len());
                 log::debug!("resource storage full ({capacity} slots): {category} refused");
-                Err(ResourceError::StorageFull { capacity })
+                Err(Refused::new(
+                    rejected.value,
+                    ResourceError::StorageFull { capacity },
+                ))
             }
         }
     }
@@ -151,6 +228,12 @@ impl<T, B: Backend<ResourceEntry<T>>> ResourceManager<T, B> {
     #[inline]
     pub fn descriptor(&self, id: ResourceId) -> Result<&ResourceDescriptor, ResourceError> {
         self.entry(id).map(ResourceEntry::descriptor)
+    }
+
+    /// The metadata `id` was allocated with; `None` when it was allocated without.
+    pub fn metadata(&self, id: ResourceId) -> Result<Option<&Metadata>, ResourceError> {
+        let entry = self.entry(id)?;
+        Ok(entry.labels.and_then(|key| self.side_table.get(key).ok()))
     }
 
     /// The stored entry (value and descriptor).
@@ -185,24 +268,21 @@ impl<T, B: Backend<ResourceEntry<T>>> ResourceManager<T, B> {
     }
 
     /// Removes the resource and returns its value. The id (and every copy of it) is stale
-    /// from now on, even after the slot is reused.
-    #[inline]
+    /// from now on, even after the slot is reused. Its metadata, if any, is dropped.
+    #[inline(always)]
     pub fn deallocate(&mut self, id: ResourceId) -> Result<T, ResourceError> {
         self.deallocate_entry(id).map(ResourceEntry::into_value)
     }
 
     /// Removes the resource and returns value and descriptor.
-    #[inline]
+    #[inline(always)]
     pub fn deallocate_entry(&mut self, id: ResourceId) -> Result<ResourceEntry<T>, ResourceError> {
         let key = self.key_of(id)?;
         let entry = match self.backend.remove(key) {
             Ok(entry) => entry,
             Err(e) => return Err(key_error(id, e, self.backend.slot_count())),
         };
-        let descriptor = &entry.descriptor;
-        self.stats
-            .record_deallocation(descriptor.category(), descriptor.charged_bytes());
-        Ok(entry)
+        Ok(release(&mut self.stats, &mut self.side_table, entry))
     }
 
     /// Removes every resource for which `remove` answers `true`, handing each to `removed`
@@ -214,12 +294,11 @@ impl<T, B: Backend<ResourceEntry<T>>> ResourceManager<T, B> {
     ) {
         let tag = self.tag;
         let stats = &mut self.stats;
+        let side_table = &mut self.side_table;
         self.backend.remove_where(&mut remove, |key, entry| {
-            let descriptor = &entry.descriptor;
-            stats.record_deallocation(descriptor.category(), descriptor.charged_bytes());
             removed(
                 ResourceId::from_parts(tag, key.index(), key.generation()),
-                entry,
+                release(stats, side_table, entry),
             );
         });
     }
@@ -300,6 +379,29 @@ impl<T, B: Backend<ResourceEntry<T>>> ResourceManager<T, B> {
     }
 }
 
+/// What every way out of the table does with a removed entry: count it, drop its labels.
+#[inline(always)]
+fn release<T, M: Backend<Metadata>>(
+    stats: &mut AllocationStats,
+    side_table: &mut M,
+    mut entry: ResourceEntry<T>,
+) -> ResourceEntry<T> {
+    let descriptor = entry.descriptor;
+    stats.record_deallocation(descriptor.category(), descriptor.charged_bytes());
+    if let Some(labels) = entry.labels.take() {
+        drop_labels(side_table, labels);
+    }
+    entry
+}
+
+/// Out of line, so that the common path (no labels) stays small enough to be inlined.
+#[cold]
+#[inline(never)]
+fn drop_labels<M: Backend<Metadata>>(side_table: &mut M, labels: Key) {
+    // The key was issued with the entry being released, and only that entry removes it.
+    let _labels = side_table.remove(labels);
+}
+
 #[cold]
 fn key_error(id: ResourceId, error: KeyError, slots: usize) -> ResourceError {
     match error {
@@ -348,9 +450,10 @@ mod tests {
         let mut m: FixedResourceManager<u8, 1> = FixedResourceManager::new(ManagerTag(0));
         let a = m.allocate(1, io()).unwrap();
         let before = *m.stats();
+        let refused = m.allocate(2, io()).unwrap_err();
         assert_eq!(
-            m.allocate(2, io()),
-            Err(ResourceError::StorageFull { capacity: 1 })
+            (refused.value, refused.error),
+            (2, ResourceError::StorageFull { capacity: 1 })
         );
         let after = *m.stats();
         assert_eq!(after.failures(), before.failures() + 1);
@@ -367,7 +470,7 @@ mod tests {
     fn stats_and_iteration_follow_categories() {
         let mut m: FixedResourceManager<u8, 8> = FixedResourceManager::new(ManagerTag(0));
         let mem = ResourceDescriptor::new(ResourceCategory::Memory).with_size_hint(64);
-        let x = m.allocate(1, mem.clone()).unwrap();
+        let x = m.allocate(1, mem).unwrap();
         m.allocate(2, mem).unwrap();
         m.allocate(3, io()).unwrap();
         let memory: heapless::Vec<u8, 8> = m
@@ -385,5 +488,70 @@ mod tests {
         let mut removed = 0;
         m.deallocate_where(|_| true, |_, _| removed += 1);
         assert_eq!((removed, m.len(), m.stats().live_bytes()), (2, 0, 0));
+    }
+    #[test]
+    fn metadata_lives_in_its_side_table_and_leaves_with_its_resource() {
+        let mut m: FixedResourceManager<u8, 2, 1> = FixedResourceManager::new(ManagerTag(0));
+        let labels = Metadata::new().with("driver", "uart").unwrap();
+        let plain = m.allocate(1, io()).unwrap();
+        let labelled = m.allocate_with_metadata(2, io(), &labels).unwrap();
+        assert_eq!(m.metadata(plain), Ok(None));
+        assert_eq!(m.metadata(labelled), Ok(Some(&labels)));
+        assert!(m.entry(labelled).unwrap().has_metadata());
+        m.deallocate(plain).unwrap();
+
+        // The side table holds one: a second labelled resource is refused, value handed
+        // back, nothing stored, only the failure counted.
+        let before = *m.stats();
+        let refused = m.allocate_with_metadata(3, io(), &labels).unwrap_err();
+        assert_eq!(
+            (refused.value, refused.error),
+            (3, ResourceError::MetadataStorageFull { capacity: 1 })
+        );
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.stats().failures(), before.failures() + 1);
+        assert_eq!(m.stats().live_bytes(), before.live_bytes());
+
+        // Deallocating frees the labels' room for the next resource.
+        m.deallocate(labelled).unwrap();
+        assert_eq!(m.side_table.len(), 0);
+        let again = m.allocate_with_metadata(4, io(), &labels).unwrap();
+        assert_eq!(m.metadata(again), Ok(Some(&labels)));
+        m.deallocate_where(|_| true, |_, _| {});
+        assert_eq!((m.len(), m.side_table.len()), (0, 0));
+    }
+
+    #[test]
+    fn a_full_table_refuses_a_labelled_resource_without_keeping_its_labels() {
+        let mut m: FixedResourceManager<u8, 1, 2> = FixedResourceManager::new(ManagerTag(0));
+        let labels = Metadata::new().with("k", "v").unwrap();
+        m.allocate(1, io()).unwrap();
+        let refused = m.allocate_with_metadata(2, io(), &labels).unwrap_err();
+        assert_eq!(
+            (refused.value, refused.error),
+            (2, ResourceError::StorageFull { capacity: 1 })
+        );
+        assert_eq!(m.side_table.len(), 0);
+    }
+
+    #[test]
+    fn a_manager_without_metadata_refuses_labels() {
+        let mut m: FixedResourceManager<u8, 2> = FixedResourceManager::new(ManagerTag(0));
+        let refused = m
+            .allocate_with_metadata(1, io(), &Metadata::new())
+            .unwrap_err();
+        assert_eq!(
+            refused.error,
+            ResourceError::MetadataStorageFull { capacity: 0 }
+        );
+        assert!(m.is_empty());
+    }
+
+    #[test]
+    fn an_entry_without_metadata_is_a_few_words_beside_its_value() {
+        assert_eq!(
+            size_of::<ResourceEntry<u64>>(),
+            size_of::<u64>() + size_of::<ResourceDescriptor>() + size_of::<Option<Key>>()
+        );
     }
 }

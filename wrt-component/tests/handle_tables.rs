@@ -2,8 +2,8 @@
 //! `ResourceManager`, with or without a heap, and frees them lazily.
 
 use wrt_component::{
-    CleanupConfig, FixedCleanupManager, FixedResourceManager, ManagerTag, ResourceCategory,
-    ResourceDescriptor, ResourceError, ResourceId,
+    CleanupConfig, FixedCleanupManager, FixedResourceManager, ManagerTag, Metadata,
+    ResourceCategory, ResourceDescriptor, ResourceError, ResourceId,
 };
 use wrt_foundation::Timestamp;
 
@@ -18,8 +18,10 @@ fn uart_descriptor() -> ResourceDescriptor {
         .with_size_hint(256)
         .with_alignment(8)
         .unwrap()
-        .with_metadata("driver", "uart")
-        .unwrap()
+}
+
+fn uart_labels() -> Metadata {
+    Metadata::new().with("driver", "uart").unwrap()
 }
 
 #[test]
@@ -29,28 +31,32 @@ fn a_driver_table_without_a_heap() {
 
 /// Everything here runs in `no_alloc` builds too: the table is 4 inline slots.
 fn fixed_table_scenario() {
-    let mut uarts: FixedResourceManager<Uart, 4> = FixedResourceManager::new(ManagerTag(7));
+    let mut uarts: FixedResourceManager<Uart, 4, 4> = FixedResourceManager::new(ManagerTag(7));
     let ids: Vec<ResourceId> = (0..4)
         .map(|port| {
             uarts
-                .allocate(Uart { port, baud: 9600 }, uart_descriptor())
+                .allocate_with_metadata(
+                    Uart { port, baud: 9600 },
+                    uart_descriptor(),
+                    &uart_labels(),
+                )
                 .unwrap()
         })
         .collect();
-    assert_eq!(
-        uarts.allocate(Uart { port: 9, baud: 0 }, uart_descriptor()),
-        Err(ResourceError::StorageFull { capacity: 4 })
-    );
+    // Full: the refused handle comes back to be closed by its owner.
+    let refused = uarts
+        .allocate(Uart { port: 9, baud: 0 }, uart_descriptor())
+        .unwrap_err();
+    assert_eq!(refused.value, Uart { port: 9, baud: 0 });
+    assert_eq!(refused.error, ResourceError::StorageFull { capacity: 4 });
     uarts.get_mut(ids[2]).unwrap().baud = 115_200;
     assert_eq!(uarts.get(ids[2]).unwrap().baud, 115_200);
     assert_eq!(
         uarts
-            .descriptor(ids[0])
+            .metadata(ids[0])
             .unwrap()
-            .metadata()
-            .get("driver")
-            .unwrap(),
-        "uart"
+            .and_then(|m| m.get("driver")),
+        Some("uart")
     );
 
     // Close port 1; its id is dead even after the slot is reused by port 5.

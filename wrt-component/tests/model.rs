@@ -82,7 +82,11 @@ impl<'c> Harness<'c> {
                     }
                     (_, expected) => expected,
                 };
-                (real.map(Outcome::Resource), expected)
+                let real = real.map(Outcome::Resource).map_err(|refused| {
+                    assert_eq!(refused.value, value, "a refused value must come back");
+                    refused.error
+                });
+                (real, expected)
             }
             Op::Get { c, r, write } => {
                 let id = self.resource(r);

@@ -5,8 +5,8 @@ use core::time::Duration;
 
 use wrt_component::{
     BudgetKind, CleanupConfig, ComponentId, FixedCleanupManager, FixedRuntime, LimitKind,
-    ManagerTag, ResourceCategory, ResourceDescriptor, ResourceError, ResourceLimits, ResourceState,
-    RuntimeBudget,
+    ManagerTag, Metadata, ResourceCategory, ResourceDescriptor, ResourceError, ResourceLimits,
+    ResourceState, RuntimeBudget,
 };
 use wrt_foundation::{Clock, ManualClock};
 
@@ -20,7 +20,8 @@ enum HostResource {
 }
 
 /// An ECU-sized runtime: 32 resources, 4 components, no heap.
-type EcuRuntime<'c> = FixedRuntime<HostResource, &'c ManualClock, 32, 4>;
+/// 32 resources, 4 components, and labels for 8 of the resources.
+type EcuRuntime<'c> = FixedRuntime<HostResource, &'c ManualClock, 32, 4, 8>;
 
 fn ecu(clock: &ManualClock) -> EcuRuntime<'_> {
     let budget = RuntimeBudget {
@@ -64,19 +65,28 @@ fn a_device_handle_is_shared_used_and_reclaimed() {
     instantiate(&mut runtime, logger).unwrap();
 
     // The sensor opens the bus and lets the logger use it.
-    let can = ResourceDescriptor::new(ResourceCategory::IoHandles)
-        .with_metadata("bus", "can0")
-        .unwrap();
+    let can = ResourceDescriptor::new(ResourceCategory::IoHandles);
+    let labels = Metadata::new().with("bus", "can0").unwrap();
     let bus = runtime
-        .create_resource(
+        .create_resource_with_metadata(
             sensor,
             HostResource::CanBus {
                 channel: 0,
                 frames_sent: 0,
             },
             can,
+            &labels,
         )
         .unwrap();
+    assert_eq!(
+        runtime
+            .resources()
+            .metadata(bus)
+            .unwrap()
+            .unwrap()
+            .get("bus"),
+        Some("can0")
+    );
     runtime.mark_ready(sensor, bus).unwrap();
     runtime.grant(sensor, bus, logger).unwrap();
 

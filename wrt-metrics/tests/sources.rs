@@ -76,10 +76,10 @@ fn resource_manager_reports_categories_with_failures_and_byte_high_water() {
     let clock = ManualClock::new();
     let mut collector = ResourceMetricsCollector::<0, 0>::new(Duration::from_secs(1));
     let io = ResourceDescriptor::new(ResourceCategory::IoHandles).with_size_hint(100);
-    let first = files.allocate(1, io.clone()).unwrap();
-    files.allocate(2, io.clone()).unwrap();
+    let first = files.allocate(1, io).unwrap();
+    files.allocate(2, io).unwrap();
     collector.collect_if_due(&files, &clock).unwrap();
-    assert!(files.allocate(3, io.clone()).is_err());
+    assert!(files.allocate(3, io).is_err());
     files.deallocate(first).unwrap();
     let third = files.allocate(3, io).unwrap();
     files.deallocate(third).unwrap(); // bytes peak again between collections

@@ -173,7 +173,7 @@ pub extern "C" fn wrt_proof_alloc_resource_manager() -> u32 {
     let mut handles: GrowableResourceManager<u64> = GrowableResourceManager::new(ManagerTag(9));
     let descriptor = ResourceDescriptor::new(ResourceCategory::HostFunctions);
     let ids: Vec<_> = (0..100)
-        .filter_map(|n| handles.allocate(n, descriptor.clone()).ok())
+        .filter_map(|n| handles.allocate(n, descriptor).ok())
         .collect();
     let Some(&first) = ids.first() else {
         return 100;

@@ -17,7 +17,7 @@ use core::time::Duration;
 use wrt_component::cleanup::{CleanupConfig, FixedCleanupManager};
 use wrt_component::{
     ComponentId, ComponentResourceManager, FixedResourceManager, LimitKind, ManagerTag,
-    ResourceCategory, ResourceDescriptor, ResourceError, ResourceLimits,
+    Refused, ResourceCategory, ResourceDescriptor, ResourceError, ResourceLimits,
 };
 use wrt_foundation::memory::{
     FixedMemoryManager, InlineLinearMemory, MemoryError, MemoryPool, MemoryProtection, PAGE_SIZE,
@@ -155,14 +155,14 @@ pub extern "C" fn wrt_proof_resource_manager() -> u32 {
     let mut handles: FixedResourceManager<u32, 2> = FixedResourceManager::new(ManagerTag(1));
     let descriptor = ResourceDescriptor::new(ResourceCategory::IoHandles);
     let (Ok(first), Ok(_)) = (
-        handles.allocate(10, descriptor.clone()),
-        handles.allocate(20, descriptor.clone()),
+        handles.allocate(10, descriptor),
+        handles.allocate(20, descriptor),
     ) else {
         return 100;
     };
     let full = matches!(
         handles.allocate(30, descriptor),
-        Err(ResourceError::StorageFull { .. })
+        Err(Refused { value: 30, error: ResourceError::StorageFull { .. } })
     );
     let freed = handles.deallocate(first) == Ok(10);
     let stale = matches!(handles.get(first), Err(ResourceError::Stale { .. }));

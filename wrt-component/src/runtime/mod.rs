@@ -30,20 +30,33 @@ use crate::error::ResourceError;
 use crate::id::ManagerTag;
 use crate::limits::ResourceLimits;
 use crate::managed::ManagedResource;
-use crate::manager::{ResourceEntry, ResourceManager};
+use crate::manager::{NoMetadata, ResourceEntry, ResourceManager};
+use crate::metadata::Metadata;
 use crate::usage::ResourceUsage;
 
 /// What one slot of a runtime's resource table holds.
 pub type RuntimeEntry<T> = ResourceEntry<ManagedResource<T>>;
 
-/// A runtime with room for `R` resources and `C` components, all inline: no heap.
-pub type FixedRuntime<T, K, const R: usize, const C: usize> =
-    ResourceRuntime<T, FixedBackend<RuntimeEntry<T>, R>, FixedComponents<C>, K>;
+/// A runtime with room for `R` resources, `C` components and the metadata of `M` resources
+/// (none unless asked for), all inline: no heap.
+pub type FixedRuntime<T, K, const R: usize, const C: usize, const M: usize = 0> = ResourceRuntime<
+    T,
+    FixedBackend<RuntimeEntry<T>, R>,
+    FixedComponents<C>,
+    K,
+    FixedBackend<Metadata, M>,
+>;
 
-/// A runtime whose resource table and component map grow on the heap (feature `alloc`).
+/// A runtime whose resource table, metadata and component map grow on the heap (feature
+/// `alloc`).
 #[cfg(feature = "alloc")]
-pub type GrowableRuntime<T, K> =
-    ResourceRuntime<T, crate::backend::GrowableBackend<RuntimeEntry<T>>, HashComponents, K>;
+pub type GrowableRuntime<T, K> = ResourceRuntime<
+    T,
+    crate::backend::GrowableBackend<RuntimeEntry<T>>,
+    HashComponents,
+    K,
+    crate::backend::GrowableBackend<Metadata>,
+>;
 
 /// What destroying a component released.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,44 +100,47 @@ pub struct DestroyedComponent {
 /// assert_eq!(runtime.get(plugin, log), Err(ResourceError::Stale { id: log }));
 /// # Ok::<(), ResourceError>(())
 /// ```
-pub struct ResourceRuntime<T, B, S, K> {
-    resources: ResourceManager<ManagedResource<T>, B>,
+pub struct ResourceRuntime<T, B, S, K, M = NoMetadata> {
+    resources: ResourceManager<ManagedResource<T>, B, M>,
     components: S,
     budget: Budget,
     next_component: Option<u32>,
     clock: K,
 }
 
-impl<T, B, S, K> ResourceRuntime<T, B, S, K>
+impl<T, B, S, K, M> ResourceRuntime<T, B, S, K, M>
 where
     B: Backend<RuntimeEntry<T>> + Default,
     S: ComponentStore + Default,
     K: Clock,
+    M: Backend<Metadata> + Default,
 {
     /// An empty runtime whose resource ids carry `tag`.
     pub fn new(tag: ManagerTag, budget: RuntimeBudget, clock: K) -> Self {
-        Self::with_parts(tag, budget, clock, B::default(), S::default())
+        let resources = ResourceManager::with_backend(tag, B::default(), M::default());
+        Self::with_parts(resources, budget, clock, S::default())
     }
 }
 
-impl<T, B, S, K> ResourceRuntime<T, B, S, K>
+impl<T, B, S, K, M> ResourceRuntime<T, B, S, K, M>
 where
     B: Backend<RuntimeEntry<T>>,
     S: ComponentStore,
     K: Clock,
+    M: Backend<Metadata>,
 {
-    /// A runtime over given storage; `const`, so a fixed runtime can be a `static`. Hand it
-    /// empty storage: resources or components already in it were never charged to any
-    /// usage or to the budget, so their owners could not release them.
+    /// A runtime over a given resource table (whose tag its ids carry) and component store;
+    /// `const`, so a fixed runtime can be a `static`. Hand it empty ones: resources or
+    /// components already in them were never charged to any usage or to the budget, so
+    /// their owners could not release them.
     pub const fn with_parts(
-        tag: ManagerTag,
+        resources: ResourceManager<ManagedResource<T>, B, M>,
         budget: RuntimeBudget,
         clock: K,
-        backend: B,
         components: S,
     ) -> Self {
         Self {
-            resources: ResourceManager::with_backend(tag, backend),
+            resources,
             components,
             budget: Budget::new(budget),
             next_component: Some(1),
@@ -224,7 +240,7 @@ where
 
     /// The resource table, read-only: statistics, counts, iteration. Values stay reachable
     /// only through the checked accessors ([`get`](Self::get) and friends).
-    pub const fn resources(&self) -> &ResourceManager<ManagedResource<T>, B> {
+    pub const fn resources(&self) -> &ResourceManager<ManagedResource<T>, B, M> {
         &self.resources
     }
 

@@ -18,6 +18,8 @@ use crate::id::ResourceId;
 use crate::lifecycle::{LifecycleAction, ResourceState};
 use crate::managed::ManagedResource;
 use crate::manager::ResourceManager;
+use crate::metadata::Metadata;
+use crate::refused::Refused;
 
 /// Who may do an action: the owner only, or anyone the resource is shared with.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -26,8 +28,8 @@ enum Need {
     Permitted,
 }
 
-fn permitted<T, B: Backend<RuntimeEntry<T>>>(
-    resources: &mut ResourceManager<ManagedResource<T>, B>,
+fn permitted<T, B: Backend<RuntimeEntry<T>>, M: Backend<Metadata>>(
+    resources: &mut ResourceManager<ManagedResource<T>, B, M>,
     id: ResourceId,
     component: ComponentId,
     need: Need,
@@ -49,32 +51,70 @@ fn permitted<T, B: Backend<RuntimeEntry<T>>>(
     }
 }
 
-impl<T, B, S, K> ResourceRuntime<T, B, S, K>
+impl<T, B, S, K, M> ResourceRuntime<T, B, S, K, M>
 where
     B: Backend<RuntimeEntry<T>>,
     S: ComponentStore,
     K: Clock,
+    M: Backend<Metadata>,
 {
     /// Creates a resource owned by `owner`, in state `Allocated`.
     ///
     /// Charges one resource and the descriptor's size hint to `owner` (`max_resources`,
-    /// `max_memory`) and to the runtime-wide budget.
+    /// `max_memory`) and to the runtime-wide budget. A refusal charges nothing and hands
+    /// the value back in the [`Refused`].
     pub fn create_resource(
         &mut self,
         owner: ComponentId,
         value: T,
         descriptor: ResourceDescriptor,
-    ) -> Result<ResourceId, ResourceError> {
+    ) -> Result<ResourceId, Refused<T>> {
+        self.create(owner, value, descriptor, None)
+    }
+
+    /// [`create_resource`](Self::create_resource) with a copy of `metadata` kept in the
+    /// resource table's side table (read it with `resources().metadata(id)`).
+    pub fn create_resource_with_metadata(
+        &mut self,
+        owner: ComponentId,
+        value: T,
+        descriptor: ResourceDescriptor,
+        metadata: &Metadata,
+    ) -> Result<ResourceId, Refused<T>> {
+        self.create(owner, value, descriptor, Some(metadata))
+    }
+
+    fn create(
+        &mut self,
+        owner: ComponentId,
+        value: T,
+        descriptor: ResourceDescriptor,
+        metadata: Option<&Metadata>,
+    ) -> Result<ResourceId, Refused<T>> {
         let bytes = descriptor.charged_bytes();
         // One lookup, held across the other checks: they touch other fields only.
-        let component = self
-            .components
-            .get_mut(owner)
-            .ok_or(ResourceError::UnknownComponent { component: owner })?;
-        let planned = component.plan(UsageChange::ReserveResource(bytes))?;
-        let budget_planned = self.budget.plan_charge(bytes, 1)?;
+        let Some(component) = self.components.get_mut(owner) else {
+            return Err(Refused::new(
+                value,
+                ResourceError::UnknownComponent { component: owner },
+            ));
+        };
+        let planned = match component.plan(UsageChange::ReserveResource(bytes)) {
+            Ok(planned) => planned,
+            Err(error) => return Err(Refused::new(value, error)),
+        };
+        let budget_planned = match self.budget.plan_charge(bytes, 1) {
+            Ok(planned) => planned,
+            Err(error) => return Err(Refused::new(value, error)),
+        };
         let managed = ManagedResource::new(value, owner, self.clock.now());
-        let id = self.resources.allocate(managed, descriptor)?;
+        let stored = match metadata {
+            None => self.resources.allocate(managed, descriptor),
+            Some(labels) => self
+                .resources
+                .allocate_with_metadata(managed, descriptor, labels),
+        };
+        let id = stored.map_err(|refused| refused.map(ManagedResource::into_value))?;
         component.commit(planned);
         self.budget.used = budget_planned;
         Ok(id)
@@ -296,11 +336,12 @@ where
 }
 
 /// A runtime's cleanup cycle deallocates resources its owners scheduled.
-impl<T, B, S, K> CleanupTarget for ResourceRuntime<T, B, S, K>
+impl<T, B, S, K, M> CleanupTarget for ResourceRuntime<T, B, S, K, M>
 where
     B: Backend<RuntimeEntry<T>>,
     S: ComponentStore,
     K: Clock,
+    M: Backend<Metadata>,
 {
     fn cleanup_size(&self, id: ResourceId) -> Result<usize, ResourceError> {
         self.resources

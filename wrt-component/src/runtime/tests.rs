@@ -27,6 +27,17 @@ fn snapshot(rt: &Rt<'_>) -> (BudgetUsage, usize, [Option<ResourceUsage>; 3]) {
     )
 }
 
+/// The error of a refused creation, after checking that the value came back unharmed.
+fn refusal(
+    created: Result<ResourceId, crate::Refused<u32>>,
+    value: u32,
+) -> Result<ResourceId, ResourceError> {
+    created.map_err(|refused| {
+        assert_eq!(refused.value, value, "the refused value must come back");
+        refused.error
+    })
+}
+
 #[test]
 fn component_ids_are_never_reused_and_the_table_is_bounded() {
     let clock = ManualClock::new();
@@ -66,7 +77,7 @@ fn refused_creations_change_nothing_whichever_check_refuses() {
     let before = snapshot(&rt);
     // Component limit.
     assert!(matches!(
-        rt.create_resource(a, 2, io(1)),
+        refusal(rt.create_resource(a, 2, io(1)), 2),
         Err(ResourceError::LimitExceeded {
             kind: LimitKind::Memory,
             requested: 1,
@@ -77,7 +88,7 @@ fn refused_creations_change_nothing_whichever_check_refuses() {
     ));
     // Runtime-wide budget: b is within its own limits.
     assert_eq!(
-        rt.create_resource(b, 3, io(60)),
+        refusal(rt.create_resource(b, 3, io(60)), 3),
         Err(ResourceError::BudgetExceeded {
             kind: BudgetKind::Memory,
             requested: 60,
@@ -92,7 +103,7 @@ fn refused_creations_change_nothing_whichever_check_refuses() {
     }
     let before = snapshot(&rt);
     assert_eq!(
-        rt.create_resource(a, 9, io(0)),
+        refusal(rt.create_resource(a, 9, io(0)), 9),
         Err(ResourceError::StorageFull { capacity: 4 })
     );
     assert_eq!(snapshot(&rt), before);

@@ -4,8 +4,8 @@ use wrt_component::backend::Backend;
 use wrt_component::engine::{SharedBudget, StoreLimiter};
 use wrt_component::runtime::{ComponentStore, RuntimeEntry};
 use wrt_component::{
-    AllocationStats, ComponentResourceManager, LimitKind, ResourceCategory, ResourceEntry,
-    ResourceManager, ResourceRuntime,
+    AllocationStats, ComponentResourceManager, LimitKind, Metadata, ResourceCategory,
+    ResourceEntry, ResourceManager, ResourceRuntime,
 };
 use wrt_foundation::Clock;
 
@@ -31,7 +31,9 @@ fn report_categories(stats: &AllocationStats, report: &mut Report<'_>) {
 
 /// Per category: live resources, allocations and failures; memory in use is the bytes of
 /// the live resources' size hints, with the manager's high-water mark of those bytes.
-impl<T, B: Backend<ResourceEntry<T>>> MetricsSource for ResourceManager<T, B> {
+impl<T, B: Backend<ResourceEntry<T>>, M: Backend<Metadata>> MetricsSource
+    for ResourceManager<T, B, M>
+{
     fn report(&self, report: &mut Report<'_>) {
         let stats = self.stats();
         report_categories(stats, report);
@@ -82,11 +84,12 @@ impl MetricsSource for ComponentResourceManager {
 
 /// The runtime's resources per category, every component, and the runtime-wide budget:
 /// memory in use is what the budget has charged (linear memory plus resources' size hints).
-impl<T, B, S, K> MetricsSource for ResourceRuntime<T, B, S, K>
+impl<T, B, S, K, M> MetricsSource for ResourceRuntime<T, B, S, K, M>
 where
     B: Backend<RuntimeEntry<T>>,
     S: ComponentStore,
     K: Clock,
+    M: Backend<Metadata>,
 {
     fn report(&self, report: &mut Report<'_>) {
         report_categories(self.resources().stats(), report);
