@@ -228,11 +228,18 @@ fn a_wasi_preview2_command_component_runs_too() {
     assert_eq!(report["memory"]["grows_granted"], 1);
 }
 
-/// Boolector, where `.ci/run` put it; CI must have it, a developer's run says it skipped.
+/// Boolector, where `.ci/run` put it (`WRT_WASI_PROGRAMS`); CI must have it, a developer's
+/// run without the variable says it skipped. The test reads nothing outside its crate but
+/// what the variable names.
 fn boolector() -> Option<PathBuf> {
-    let dir = std::env::var_os("WRT_WASI_PROGRAMS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasi-programs"));
+    let Some(dir) = std::env::var_os("WRT_WASI_PROGRAMS").map(PathBuf::from) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set WRT_WASI_PROGRAMS to where .ci/fetch-wasi-programs.sh put Boolector"
+        );
+        eprintln!("skipped: WRT_WASI_PROGRAMS is not set; run .ci/fetch-wasi-programs.sh DIR");
+        return None;
+    };
     let path = dir.join("boolector.wasm");
     if path.exists() {
         return Some(path);

@@ -12,8 +12,9 @@ usage: cargo xtask <command>
 
   ci [--env no_alloc|alloc|std]... [--min-coverage PCT]
         fmt, clippy and nextest per crate per environment, rustdoc, doctests, the no_std
-        proofs, the docs and the traceability check; one summary table; non-zero exit on
-        any failure (with --env: only those columns, without docs and trace)
+        proofs, the docs, the traceability check and the packaging of every publishable
+        library crate; one summary table; non-zero exit on any failure (with --env: only
+        those columns, without docs, trace and packaging)
   proofs
         build the #![no_std] proof crates (and check the no_alloc proof rejects alloc)
   docs

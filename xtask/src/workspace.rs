@@ -60,6 +60,20 @@ impl Workspace {
 }
 
 impl Workspace {
+    /// The library crates that are published (not `publish = false`, see
+    /// [`is_unpublished`]): what `cargo xtask ci` packs and what the traceability check
+    /// counts public types of. The test support crate is neither shipped nor cited.
+    pub fn published_crates(&self) -> io::Result<Vec<String>> {
+        let mut published = Vec::new();
+        for krate in self.library_crates()? {
+            let manifest = std::fs::read_to_string(self.root.join(&krate).join("Cargo.toml"))?;
+            if !is_unpublished(&manifest) {
+                published.push(krate);
+            }
+        }
+        Ok(published)
+    }
+
     /// The library crates whose manifest names the environments they exist in, with
     /// `[package.metadata.wrt]` `environments = ["alloc", "std"]`, and those names. A crate
     /// that names none exists in every environment.
@@ -75,6 +89,30 @@ impl Workspace {
     }
 }
 
+/// A manifest line without its comment and without any whitespace (`publish = false  # x`
+/// becomes `publish=false`), so that simple keys compare as one string however spaced.
+pub fn squeezed(line: &str) -> String {
+    line.split('#')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect()
+}
+
+/// Whether a crate manifest says `publish = false` in its `[package]` table: such a crate (the
+/// test support crate) is never packed.
+pub fn is_unpublished(manifest: &str) -> bool {
+    let mut in_package = false;
+    manifest.lines().any(|line| {
+        let line = squeezed(line);
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+            return false;
+        }
+        in_package && (line == "publish=false" || line == "publish=[]")
+    })
+}
+
 /// The `environments = [...]` list of a crate manifest's `[package.metadata.wrt]` table.
 pub fn declared_environments(manifest: &str) -> Option<Vec<String>> {
     let start = manifest.find("[package.metadata.wrt]")?;
@@ -83,12 +121,7 @@ pub fn declared_environments(manifest: &str) -> Option<Vec<String>> {
         .find("\n[")
         .map_or(table, |end| &table[..end + 1]);
     table.lines().find_map(|line| {
-        let line: String = line
-            .split('#')
-            .next()
-            .unwrap_or_default()
-            .split_whitespace()
-            .collect();
+        let line = squeezed(line);
         let list = line.strip_prefix("environments=[")?.strip_suffix(']')?;
         Some(
             list.split(',')

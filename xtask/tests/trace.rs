@@ -18,7 +18,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use xtask::trace::{Report, check};
 
-const MANIFEST: &str = "[workspace]\nmembers = [\"wrt-demo\", \"xtask\"]\n";
+const MANIFEST: &str = "[workspace]\nmembers = [\"wrt-demo\", \"wrt-support\", \"xtask\"]\n";
+
+const DEMO_MANIFEST: &str = "[package]\nname = \"wrt-demo\"\n";
+
+/// A test support crate: `publish = false`, so its uncited public type does not count
+/// against coverage (the fixture as written passes with full coverage).
+const SUPPORT_MANIFEST: &str = "[package]\nname = \"wrt-support\"\npublish = false\n";
+const SUPPORT_LIB_RS: &str = "/// Not shipped.\npub struct Helper;\n";
 
 const LIB_RS: &str = "\
 //! Demo crate.
@@ -89,7 +96,10 @@ impl Fixture {
         let _ = std::fs::remove_dir_all(&root);
         let fixture = Self { root };
         fixture.write("Cargo.toml", MANIFEST);
+        fixture.write("wrt-demo/Cargo.toml", DEMO_MANIFEST);
         fixture.write("wrt-demo/src/lib.rs", LIB_RS);
+        fixture.write("wrt-support/Cargo.toml", SUPPORT_MANIFEST);
+        fixture.write("wrt-support/src/lib.rs", SUPPORT_LIB_RS);
         fixture.write("docs/index.rst", INDEX_RST);
         fixture
     }

@@ -29,7 +29,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 pub use execute::{cargo, execute, format_duration};
-pub use plan::{Action, Check, Env, Options, Step, cargo_step, is_unpublished, parse_args, plan};
+pub use plan::{Action, Check, Env, Options, Step, cargo_step, parse_args, plan};
 
 use crate::workspace::{TOOLING_CRATE, Workspace};
 
@@ -39,13 +39,7 @@ pub fn main(ws: &Workspace, args: &[String]) -> io::Result<bool> {
     let libraries = ws.library_crates()?;
     let mut options = options;
     options.restricted = ws.restricted_crates()?;
-    let mut packaged = Vec::new();
-    for krate in &libraries {
-        let manifest = std::fs::read_to_string(ws.root.join(krate).join("Cargo.toml"))?;
-        if !is_unpublished(&manifest) {
-            packaged.push(krate.clone());
-        }
-    }
+    let packaged = ws.published_crates()?;
     let steps = plan(&libraries, &options, &ws.target_dir, &packaged);
     let started = Instant::now();
     let records = execute(ws, &steps, &options);

@@ -131,7 +131,7 @@ pub fn cargo_step(name: String, args: &[&str], check: Check) -> Step {
 }
 
 /// The steps of a run, in order. `packaged` are the library crates `cargo package` packs (those
-/// not `publish = false`, see [`is_unpublished`]).
+/// not `publish = false`, see [`crate::workspace::is_unpublished`]).
 pub fn plan(
     libraries: &[String],
     options: &Options,
@@ -252,25 +252,6 @@ fn package_step(crates: &[String], target_dir: &Path) -> Step {
         &args,
         Check::Exit,
     )
-}
-
-/// Whether a crate manifest says `publish = false` in its `[package]` table: such a crate (the
-/// test support crate) is never packed.
-pub fn is_unpublished(manifest: &str) -> bool {
-    let mut in_package = false;
-    manifest.lines().any(|line| {
-        let line: String = line
-            .split('#')
-            .next()
-            .unwrap_or_default()
-            .split_whitespace()
-            .collect();
-        if line.starts_with('[') {
-            in_package = line == "[package]";
-            return false;
-        }
-        in_package && (line == "publish=false" || line == "publish=[]")
-    })
 }
 
 fn nextest_step(krate: &str, env: Env) -> Step {
@@ -436,11 +417,13 @@ mod tests {
 
     #[test]
     fn publish_false_in_the_package_table_only_marks_a_crate_unpublished() {
-        assert!(is_unpublished(
+        assert!(crate::workspace::is_unpublished(
             "[package]\nname = \"a\"\npublish = false # test code\n\n[dependencies]\n"
         ));
-        assert!(!is_unpublished("[package]\nname = \"a\"\n"));
-        assert!(!is_unpublished(
+        assert!(!crate::workspace::is_unpublished(
+            "[package]\nname = \"a\"\n"
+        ));
+        assert!(!crate::workspace::is_unpublished(
             "[package]\nname = \"a\"\n\n[package.metadata.x]\npublish = false\n"
         ));
     }

@@ -211,7 +211,8 @@ impl<'a> Checker<'a> {
     }
 }
 
-fn join_numbers(numbers: &[usize]) -> String {
+/// `1, 5, 9`: the lines a symbol is defined on, for a message.
+pub(super) fn join_numbers(numbers: &[usize]) -> String {
     numbers
         .iter()
         .map(usize::to_string)

@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::checker::join_numbers;
 use super::citation::{self, SourceRange};
 use super::rst::{self, Need};
 use super::{Problem, extent, relative, rst_files, rust_source};
@@ -372,14 +373,6 @@ pub fn run(root: &Path) -> Result<bool, String> {
 
 fn plural<'a>(count: usize, one: &'a str, many: &'a str) -> &'a str {
     if count == 1 { one } else { many }
-}
-
-fn join_numbers(numbers: &[usize]) -> String {
-    numbers
-        .iter()
-        .map(usize::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@
 //!   `req` or `arch_component`, `verifies` → `req`), every component, implementation and test
 //!   has its outgoing link, and every requirement is satisfied or implemented by something and
 //!   verified by at least one test;
-//! * the share of public types of the library crates whose definition some need cites is at
-//!   least the threshold ([`DEFAULT_MIN_COVERAGE`] percent unless `--min-coverage` says
+//! * the share of public types of the published library crates (not `publish = false`) whose
+//!   definition some need cites is at least the threshold ([`DEFAULT_MIN_COVERAGE`] percent unless `--min-coverage` says
 //!   otherwise).
 //!
 //! Every problem names the need, where it is written, and the citation that failed.
@@ -174,7 +174,7 @@ fn collect_files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) -> io::Result<()
 /// Runs the check and writes the report to `sink`; `Ok` carries the one-line summary.
 pub fn run(ws: &Workspace, min_coverage: f64, sink: &Sink) -> Result<String, String> {
     let libraries = ws
-        .library_crates()
+        .published_crates()
         .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
     let report = check(&ws.root, &libraries).map_err(|e| format!("cannot read the docs: {e}"))?;
     let coverage = report.coverage_percent();
