@@ -71,14 +71,12 @@ fn huge_declared_counts_fail_fast_without_allocating() {
     // A memory section that claims u32::MAX memories in four bytes.
     let mut bytes = b"\0asm\x01\0\0\0".to_vec();
     bytes.extend([5, 5, 0xff, 0xff, 0xff, 0xff, 0x0f]);
-    let started = std::time::Instant::now();
     let (result, requested) = requested_during(|| read_requirements(&bytes));
     let error = result.unwrap_err();
     assert!(
         matches!(error, AdmissionError::Malformed { offset: 10, .. }),
         "{error:?}"
     );
-    assert!(started.elapsed().as_secs() < 5);
     // The validator's own set-up, not room for four billion memories.
     assert!(
         requested.bytes < 64 * 1024 && requested.largest < 16 * 1024,

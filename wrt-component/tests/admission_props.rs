@@ -259,22 +259,18 @@ proptest! {
 }
 
 #[test]
-fn a_one_megabyte_module_is_admitted_quickly() {
+fn a_one_megabyte_module_is_read_and_admitted() {
+    // How fast is the admission benchmark's business (`benches/admission.rs`, the same
+    // module); a timed assertion here would only measure how loaded the machine is.
     let bytes = big_module(500, 300);
     assert!(bytes.len() >= 1 << 20, "only {} bytes", bytes.len());
-    let started = std::time::Instant::now();
     let requirements = read_requirements(&bytes).unwrap();
     let report = admit(&requirements, &ResourceLimits::default());
-    let elapsed = started.elapsed();
-    eprintln!("admitted {} bytes in {elapsed:?}", bytes.len());
     assert!(report.is_admitted());
     let Requirements::Module(module) = &requirements else {
         panic!()
     };
     assert_eq!(module.functions.defined, 500);
-    // The bound, "under a second", with wasmparser optimised even in test builds
-    // (the workspace profile does that). The benchmark measures speed.
-    assert!(elapsed.as_millis() < 1000, "{elapsed:?}");
 }
 
 #[test]
