@@ -24,11 +24,12 @@ impl<T, B: Backend<ResourceEntry<T>>, M: Backend<Metadata>> CleanupTarget
     for ResourceManager<T, B, M>
 {
     fn cleanup_size(&self, id: ResourceId) -> Result<usize, ResourceError> {
-        self.descriptor(id).map(|d| d.charged_bytes())
+        Ok(self.descriptor(id)?.charged_bytes())
     }
 
     fn cleanup(&mut self, id: ResourceId) -> Result<(), ResourceError> {
-        self.deallocate(id).map(drop)
+        self.deallocate(id)?;
+        Ok(())
     }
 }
 

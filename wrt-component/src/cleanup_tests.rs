@@ -6,6 +6,7 @@ use crate::ResourceState;
 use crate::category::ResourceCategory;
 use crate::descriptor::ResourceDescriptor;
 use crate::id::ManagerTag;
+use crate::lookup::LookupError;
 use crate::manager::FixedResourceManager;
 
 type Manager = FixedResourceManager<u8, 8>;
@@ -143,10 +144,7 @@ fn a_made_up_generation_for_a_live_slot_is_a_bad_handle_not_already_released() {
     let made_up = ResourceId::from_parts(ManagerTag(0), live.index(), live.generation() + 7);
     assert_eq!(
         target.get(made_up),
-        Err(ResourceError::Forged {
-            id: made_up,
-            slots: 1
-        })
+        Err(LookupError::Forged { id: made_up })
     );
     let mut cleanup: FixedCleanupManager<4> = FixedCleanupManager::new(CleanupConfig::default());
     cleanup.schedule(made_up).unwrap();

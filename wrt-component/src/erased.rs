@@ -125,7 +125,7 @@ impl<B: Backend<ResourceEntry<ErasedValue>>, M: Backend<Metadata>> AnyResourceMa
         &mut self,
         id: ResourceId,
     ) -> Result<Box<dyn Any + Send + Sync>, ResourceError> {
-        self.inner.deallocate(id).map(|erased| erased.value)
+        Ok(self.inner.deallocate(id)?.value)
     }
 
     /// The manager underneath: statistics, descriptors, iteration, cleanup.

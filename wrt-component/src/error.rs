@@ -16,12 +16,10 @@ use crate::limits::LimitKind;
 pub enum ResourceError {
     /// The manager never issued the id: its index is past every slot the manager has,
     /// or its generation is one the slot has not reached (a made-up or corrupted id).
-    #[error("{id} is forged: never issued by this manager of {slots} slots")]
+    #[error("{id} is forged: never issued by this manager")]
     Forged {
         /// The refused id.
         id: ResourceId,
-        /// Slots the manager has.
-        slots: usize,
     },
     /// The id's resource was deallocated since the id was issued (and its slot may hold
     /// another resource).

@@ -61,6 +61,7 @@ pub mod error;
 pub mod id;
 pub mod lifecycle;
 pub mod limits;
+pub mod lookup;
 pub mod managed;
 pub mod manager;
 pub mod metadata;
@@ -83,6 +84,7 @@ pub use error::ResourceError;
 pub use id::{ManagerTag, ResourceId};
 pub use lifecycle::{LifecycleAction, ResourceState};
 pub use limits::{LimitKind, ResourceLimits};
+pub use lookup::LookupError;
 pub use managed::{MAX_GRANTS, ManagedResource};
 #[cfg(feature = "alloc")]
 pub use manager::GrowableResourceManager;

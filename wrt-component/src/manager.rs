@@ -8,6 +8,7 @@ use crate::category::ResourceCategory;
 use crate::descriptor::ResourceDescriptor;
 use crate::error::ResourceError;
 use crate::id::{ManagerTag, ResourceId};
+use crate::lookup::LookupError;
 use crate::metadata::Metadata;
 use crate::refused::Refused;
 use crate::stats::AllocationStats;
@@ -86,8 +87,8 @@ pub type GrowableResourceManager<T> = ResourceManager<
 ///
 /// ```
 /// use wrt_component::{
-///     FixedResourceManager, ManagerTag, Metadata, ResourceCategory, ResourceDescriptor,
-///     ResourceError,
+///     FixedResourceManager, LookupError, ManagerTag, Metadata, ResourceCategory,
+///     ResourceDescriptor, ResourceError,
 /// };
 ///
 /// // Four handles, two of which may carry labels.
@@ -96,7 +97,7 @@ pub type GrowableResourceManager<T> = ResourceManager<
 /// let fd = files.allocate(3, io)?;
 /// *files.get_mut(fd)? += 1;
 /// assert_eq!(files.deallocate(fd)?, 4);
-/// assert_eq!(files.get(fd), Err(ResourceError::Stale { id: fd }));
+/// assert_eq!(files.get(fd), Err(LookupError::Stale { id: fd }));
 /// assert_eq!(files.stats().category(ResourceCategory::IoHandles).deallocations, 1);
 ///
 /// let log = files.allocate_with_metadata(5, io, &Metadata::new().with("path", "/var/log")?)?;
@@ -214,51 +215,46 @@ impl<T, B: Backend<ResourceEntry<T>>, M: Backend<Metadata>> ResourceManager<T, B
 
     /// The value `id` names.
     #[inline]
-    pub fn get(&self, id: ResourceId) -> Result<&T, ResourceError> {
+    pub fn get(&self, id: ResourceId) -> Result<&T, LookupError> {
         self.entry(id).map(ResourceEntry::value)
     }
 
     /// The value `id` names, for modification.
     #[inline]
-    pub fn get_mut(&mut self, id: ResourceId) -> Result<&mut T, ResourceError> {
+    pub fn get_mut(&mut self, id: ResourceId) -> Result<&mut T, LookupError> {
         self.entry_mut(id).map(ResourceEntry::value_mut)
     }
 
     /// The descriptor `id` was allocated with.
     #[inline]
-    pub fn descriptor(&self, id: ResourceId) -> Result<&ResourceDescriptor, ResourceError> {
+    pub fn descriptor(&self, id: ResourceId) -> Result<&ResourceDescriptor, LookupError> {
         self.entry(id).map(ResourceEntry::descriptor)
     }
 
     /// The metadata `id` was allocated with; `None` when it was allocated without.
-    pub fn metadata(&self, id: ResourceId) -> Result<Option<&Metadata>, ResourceError> {
+    pub fn metadata(&self, id: ResourceId) -> Result<Option<&Metadata>, LookupError> {
         let entry = self.entry(id)?;
         Ok(entry.labels.and_then(|key| self.side_table.get(key).ok()))
     }
 
     /// The stored entry (value and descriptor).
     #[inline]
-    pub fn entry(&self, id: ResourceId) -> Result<&ResourceEntry<T>, ResourceError> {
+    pub fn entry(&self, id: ResourceId) -> Result<&ResourceEntry<T>, LookupError> {
         let key = self.key_of(id)?;
-        self.backend.get(key).map_err(|e| self.key_error(id, e))
+        self.backend.get(key).map_err(|e| key_error(id, e))
     }
 
     #[inline]
     pub(crate) fn entry_mut(
         &mut self,
         id: ResourceId,
-    ) -> Result<&mut ResourceEntry<T>, ResourceError> {
+    ) -> Result<&mut ResourceEntry<T>, LookupError> {
         let key = self.key_of(id)?;
-        // The slot count is read first: the error path cannot borrow the backend again
-        // while the `Ok` path's borrow is returned.
-        let slots = self.backend.slot_count();
-        self.backend
-            .get_mut(key)
-            .map_err(|e| key_error(id, e, slots))
+        self.backend.get_mut(key).map_err(|e| key_error(id, e))
     }
 
     /// `Ok` when `id` names a live resource of this manager; the error says why not.
-    pub fn validate(&self, id: ResourceId) -> Result<(), ResourceError> {
+    pub fn validate(&self, id: ResourceId) -> Result<(), LookupError> {
         self.entry(id).map(|_| ())
     }
 
@@ -270,17 +266,17 @@ impl<T, B: Backend<ResourceEntry<T>>, M: Backend<Metadata>> ResourceManager<T, B
     /// Removes the resource and returns its value. The id (and every copy of it) is stale
     /// from now on, even after the slot is reused. Its metadata, if any, is dropped.
     #[inline(always)]
-    pub fn deallocate(&mut self, id: ResourceId) -> Result<T, ResourceError> {
+    pub fn deallocate(&mut self, id: ResourceId) -> Result<T, LookupError> {
         self.deallocate_entry(id).map(ResourceEntry::into_value)
     }
 
     /// Removes the resource and returns value and descriptor.
     #[inline(always)]
-    pub fn deallocate_entry(&mut self, id: ResourceId) -> Result<ResourceEntry<T>, ResourceError> {
+    pub fn deallocate_entry(&mut self, id: ResourceId) -> Result<ResourceEntry<T>, LookupError> {
         let key = self.key_of(id)?;
         let entry = match self.backend.remove(key) {
             Ok(entry) => entry,
-            Err(e) => return Err(key_error(id, e, self.backend.slot_count())),
+            Err(e) => return Err(key_error(id, e)),
         };
         Ok(release(&mut self.stats, &mut self.side_table, entry))
     }
@@ -360,22 +356,14 @@ impl<T, B: Backend<ResourceEntry<T>>, M: Backend<Metadata>> ResourceManager<T, B
     }
 
     #[inline]
-    fn key_of(&self, id: ResourceId) -> Result<Key, ResourceError> {
+    fn key_of(&self, id: ResourceId) -> Result<Key, LookupError> {
         if id.manager() != self.tag {
-            return Err(ResourceError::Foreign {
+            return Err(LookupError::Foreign {
                 id,
                 manager: self.tag,
             });
         }
-        Key::from_parts(id.index(), id.generation()).ok_or(ResourceError::Forged {
-            id,
-            slots: self.backend.slot_count(),
-        })
-    }
-
-    #[cold]
-    fn key_error(&self, id: ResourceId, error: KeyError) -> ResourceError {
-        key_error(id, error, self.backend.slot_count())
+        Key::from_parts(id.index(), id.generation()).ok_or(LookupError::Forged { id })
     }
 }
 
@@ -403,10 +391,10 @@ fn drop_labels<M: Backend<Metadata>>(side_table: &mut M, labels: Key) {
 }
 
 #[cold]
-fn key_error(id: ResourceId, error: KeyError, slots: usize) -> ResourceError {
+fn key_error(id: ResourceId, error: KeyError) -> LookupError {
     match error {
-        KeyError::Stale => ResourceError::Stale { id },
-        _ => ResourceError::Forged { id, slots },
+        KeyError::Stale => LookupError::Stale { id },
+        _ => LookupError::Forged { id },
     }
 }
 
@@ -425,19 +413,13 @@ mod tests {
         m.deallocate(a).unwrap();
         let b = m.allocate(2, io()).unwrap();
         assert_eq!(b.index(), a.index());
-        assert_eq!(m.get(a), Err(ResourceError::Stale { id: a }));
+        assert_eq!(m.get(a), Err(LookupError::Stale { id: a }));
         let forged = ResourceId::from_parts(ManagerTag(1), 9, 0);
-        assert_eq!(
-            m.get(forged),
-            Err(ResourceError::Forged {
-                id: forged,
-                slots: 1
-            })
-        );
+        assert_eq!(m.get(forged), Err(LookupError::Forged { id: forged }));
         let foreign = ResourceId::from_parts(ManagerTag(2), b.index(), b.generation());
         assert_eq!(
             m.get(foreign),
-            Err(ResourceError::Foreign {
+            Err(LookupError::Foreign {
                 id: foreign,
                 manager: ManagerTag(1)
             })

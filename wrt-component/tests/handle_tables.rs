@@ -2,7 +2,7 @@
 //! `ResourceManager`, with or without a heap, and frees them lazily.
 
 use wrt_component::{
-    CleanupConfig, FixedCleanupManager, FixedResourceManager, ManagerTag, Metadata,
+    CleanupConfig, FixedCleanupManager, FixedResourceManager, LookupError, ManagerTag, Metadata,
     ResourceCategory, ResourceDescriptor, ResourceError, ResourceId,
 };
 use wrt_foundation::Timestamp;
@@ -71,7 +71,7 @@ fn fixed_table_scenario() {
         )
         .unwrap();
     assert_eq!(reopened.index(), ids[1].index());
-    assert_eq!(uarts.get(ids[1]), Err(ResourceError::Stale { id: ids[1] }));
+    assert_eq!(uarts.get(ids[1]), Err(LookupError::Stale { id: ids[1] }));
     assert_eq!(uarts.get(reopened).unwrap().port, 5);
 
     let stats = uarts.stats();
@@ -112,7 +112,7 @@ fn ids_of_one_table_mean_nothing_to_another() {
     b.allocate(2, uart_descriptor()).unwrap();
     assert_eq!(
         b.deallocate(in_a),
-        Err(ResourceError::Foreign {
+        Err(LookupError::Foreign {
             id: in_a,
             manager: ManagerTag(2)
         })

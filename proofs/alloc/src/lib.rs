@@ -24,7 +24,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use wrt_component::admission::{admit, read_requirements};
 use wrt_component::{
-    GrowableResourceManager, ManagerTag, ResourceCategory, ResourceDescriptor, ResourceError,
+    GrowableResourceManager, LookupError, ManagerTag, ResourceCategory, ResourceDescriptor,
     ResourceLimits,
 };
 use wrt_foundation::memory::{
@@ -179,7 +179,7 @@ pub extern "C" fn wrt_proof_alloc_resource_manager() -> u32 {
         return 100;
     };
     let freed = handles.deallocate(first) == Ok(0);
-    let stale = matches!(handles.get(first), Err(ResourceError::Stale { .. }));
+    let stale = matches!(handles.get(first), Err(LookupError::Stale { .. }));
     all(&[ids.len() == 100, freed, stale, handles.len() == 99])
 }
 

@@ -16,7 +16,7 @@ use core::time::Duration;
 
 use wrt_component::cleanup::{CleanupConfig, FixedCleanupManager};
 use wrt_component::{
-    ComponentId, ComponentResourceManager, FixedResourceManager, LimitKind, ManagerTag,
+    ComponentId, ComponentResourceManager, FixedResourceManager, LimitKind, LookupError, ManagerTag,
     Refused, ResourceCategory, ResourceDescriptor, ResourceError, ResourceLimits,
 };
 use wrt_foundation::memory::{
@@ -165,7 +165,7 @@ pub extern "C" fn wrt_proof_resource_manager() -> u32 {
         Err(Refused { value: 30, error: ResourceError::StorageFull { .. } })
     );
     let freed = handles.deallocate(first) == Ok(10);
-    let stale = matches!(handles.get(first), Err(ResourceError::Stale { .. }));
+    let stale = matches!(handles.get(first), Err(LookupError::Stale { .. }));
     all(&[full, freed, stale, handles.len() == 1])
 }
 

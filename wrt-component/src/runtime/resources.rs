@@ -172,7 +172,7 @@ where
 
     /// The resource's lifecycle record (state, owner, grants, access times), read-only.
     pub fn managed(&self, id: ResourceId) -> Result<&ManagedResource<T>, ResourceError> {
-        self.resources.get(id)
+        Ok(self.resources.get(id)?)
     }
 
     /// The resource's state.
@@ -344,9 +344,7 @@ where
     M: Backend<Metadata>,
 {
     fn cleanup_size(&self, id: ResourceId) -> Result<usize, ResourceError> {
-        self.resources
-            .descriptor(id)
-            .map(ResourceDescriptor::charged_bytes)
+        Ok(self.resources.descriptor(id)?.charged_bytes())
     }
 
     fn cleanup(&mut self, id: ResourceId) -> Result<(), ResourceError> {

@@ -168,10 +168,7 @@ impl Model {
             return Err(ResourceError::Foreign { id, manager: TAG });
         }
         if id.index() as usize >= self.peak_live {
-            return Err(ResourceError::Forged {
-                id,
-                slots: self.peak_live,
-            });
+            return Err(ResourceError::Forged { id });
         }
         self.resources
             .iter()
