@@ -24,7 +24,8 @@ pub const MAX_HUGE_PAGE_SIZES: usize = 4;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RegionRequest {
-    /// Usable bytes wanted; must be non-zero.
+    /// Usable bytes wanted; zero asks for an empty region (see
+    /// [`PlatformResourceProvider`], *Empty regions*).
     pub size: usize,
     /// Alignment of the first usable byte; a power of two.
     pub align: usize,
@@ -164,13 +165,34 @@ impl<R, E: core::error::Error + 'static> core::error::Error for ReleaseError<R, 
 /// Regions are handles (`Self::Region`): on Linux the handle owns the mapping and unmaps it
 /// when dropped; on embedded targets it names a range of a static region and must be given
 /// back with [`release`](Self::release) (dropping it leaks the range, never corrupts it).
+///
+/// # Empty regions
+///
+/// A request of zero bytes is valid — a WebAssembly `(memory 0 0)`, or a memory with no
+/// initial pages — and every provider serves it by the same rule: it is checked like any
+/// other request (alignment, protection, configuration), then answered with an *empty
+/// region* whose usable bytes are an empty slice. An empty region takes no memory and
+/// charges nothing against any limit or budget (cgroup, partition, static RAM), so it is
+/// served even when none is left; it is refused only for what refuses a request of any
+/// size (a bad alignment, an unsupported protection, a configuration error, or a provider
+/// with nowhere to put it: the kernel out of address space, an embedded provider without
+/// regions). It is released like any other region, and that gives back all it took.
+///
+/// What an empty region holds is the provider's own business: on Linux its guard pages
+/// alone (an inaccessible address range, so its address faults); on QNX whatever the
+/// backend's empty region holds, charged to the partition as zero bytes (typed memory: no
+/// mapping at all); on embedded targets an anchor in a static region that takes no block.
+/// With no first byte to align, only the Linux address is aligned as asked. A memory that
+/// starts empty and grows later reserves its maximum up front instead (Linux:
+/// `reserve_region` with nothing accessible at first).
 pub trait PlatformResourceProvider {
     /// The handle of an allocated region.
     type Region;
     /// Why an operation failed; every variant carries the numbers involved.
     type Error: core::error::Error + 'static;
 
-    /// Allocates a region as described by `request`. A refusal changes nothing.
+    /// Allocates a region as described by `request`; zero bytes give an empty region (see
+    /// the trait documentation). A refusal changes nothing.
     fn allocate(&mut self, request: &RegionRequest) -> Result<Self::Region, Self::Error>;
 
     /// Gives `region` back to the platform.

@@ -126,6 +126,29 @@ fn provider_regions_table_is_bounded() {
     assert_eq!(table.max_region_size(), 0);
 }
 
+/// A `(memory 0 0)` over an empty block: a memory of no pages that cannot grow.
+#[test]
+fn an_empty_memory_over_an_empty_block() {
+    let mut ram = [0u8; 64];
+    let mut provider: EmbeddedResourceProvider = EmbeddedResourceProvider::new();
+    provider.add_region(&mut ram).unwrap();
+    let mut block = provider.allocate(&pages_request(0).unwrap()).unwrap();
+    {
+        let mut memory = borrowed_linear_memory(
+            &mut provider,
+            &mut block,
+            0,
+            Some(0),
+            MemoryProtection::READ_WRITE,
+        )
+        .unwrap();
+        assert_eq!(memory.size_bytes(), 0);
+        assert!(memory.grow(1).is_err());
+    }
+    provider.release(block).unwrap();
+    assert_eq!(provider.allocated_bytes(), 0);
+}
+
 #[cfg(all(target_os = "linux", feature = "std"))]
 mod linux {
     use super::*;
@@ -162,6 +185,20 @@ mod linux {
         let region = memory.into_storage().into_backing().into_region();
         assert_eq!((region.addr(), region.size()), (addr, 3 * PAGE_SIZE));
         assert_eq!(region.bytes().unwrap()[8], 77);
+    }
+
+    /// A `(memory 0 0)` in a guarded region: no page, nothing accessible, cannot grow.
+    #[test]
+    fn an_empty_guarded_linear_memory() {
+        let provider = LinuxResourceProvider::default();
+        let mut memory =
+            guarded_linear_memory(&provider, 0, 0, MemoryProtection::READ_WRITE).unwrap();
+        assert_eq!(memory.size_bytes(), 0);
+        assert!(memory.grow(1).is_err());
+        let region = memory.into_storage().into_backing().into_region();
+        assert_eq!((region.size(), region.mapped_len()), (0, 0));
+        assert_eq!(perms_at(region.addr()), "---p");
+        region.release().unwrap();
     }
 
     #[test]

@@ -72,8 +72,10 @@ fn refusals_carry_their_numbers_and_change_nothing() {
         }
     );
     assert_eq!(
-        provider.allocate(&RegionRequest::new(0)).unwrap_err(),
-        EmbeddedError::ZeroSize
+        provider
+            .allocate(&RegionRequest::new(0).with_align(6))
+            .unwrap_err(),
+        EmbeddedError::BadAlignment { align: 6 }
     );
     assert_eq!(
         provider
@@ -298,4 +300,83 @@ fn blocks_mut_lends_disjoint_blocks_across_regions_in_the_given_order() {
         provider.blocks_mut([&a, &foreign]),
         Err(EmbeddedError::ForeignBlock { .. })
     ));
+}
+
+/// A WebAssembly `(memory 0 0)` asks for zero bytes. That is valid, so it gets an empty
+/// block: no space, no block slot (a region at its block limit and with no free byte still
+/// serves it), an empty slice, and a release that changes nothing else.
+#[test]
+fn an_empty_block_takes_no_space_and_no_block_slot() {
+    let mut ram = [0u8; 64];
+    // F = 2: one live block per region.
+    let mut provider: EmbeddedResourceProvider<'_, 2> = EmbeddedResourceProvider::new();
+    provider.add_region(&mut ram).unwrap();
+    let whole = provider.allocate(&RegionRequest::new(64)).unwrap();
+    let empties: Vec<EmbeddedBlock> = (0..3)
+        .map(|_| {
+            provider
+                .allocate(&RegionRequest::new(0).with_align(1 << 16))
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(provider.allocated_bytes(), 64);
+    for e in &empties {
+        assert_eq!((e.size(), e.region()), (0, 0));
+        assert!(provider.bytes_mut(e).unwrap().is_empty());
+    }
+    let [w, e0, e1] = provider
+        .blocks_mut([&whole, &empties[0], &empties[1]])
+        .unwrap();
+    assert_eq!((w.len(), e0.len(), e1.len()), (64, 0, 0));
+    w.fill(5);
+    for e in empties {
+        provider.release(e).unwrap();
+    }
+    assert_eq!(provider.allocated_bytes(), 64);
+    assert!(provider.bytes_mut(&whole).unwrap().iter().all(|b| *b == 5));
+    provider.release(whole).unwrap();
+    assert_eq!(provider.allocated_bytes(), 0);
+    // The free list is intact: the whole region is one span again.
+    let again = provider.allocate(&RegionRequest::new(64)).unwrap();
+    provider.release(again).unwrap();
+    // Through the trait, too.
+    let mut e = PlatformResourceProvider::allocate(&mut provider, &RegionRequest::new(0)).unwrap();
+    assert!(provider.region_bytes_mut(&mut e).unwrap().is_empty());
+    PlatformResourceProvider::release(&mut provider, e).unwrap();
+}
+
+#[test]
+fn an_empty_block_is_refused_only_for_what_refuses_any_block() {
+    let mut ram = [0u8; 16];
+    let mut provider = Provider::new();
+    assert_eq!(
+        provider.allocate(&RegionRequest::new(0)).unwrap_err(),
+        EmbeddedError::NoFit {
+            requested: 0,
+            align: 1,
+            largest_free: 0
+        },
+        "a provider without regions has nowhere to anchor a block"
+    );
+    provider.add_region(&mut ram).unwrap();
+    assert_eq!(
+        provider
+            .allocate(&RegionRequest::new(0).with_protection(MemoryProtection::READ))
+            .unwrap_err(),
+        EmbeddedError::ProtectionUnsupported {
+            requested: MemoryProtection::READ
+        }
+    );
+    // An empty block of another provider is foreign here, and handed back.
+    let mut other_ram = [0u8; 16];
+    let mut other = Provider::new();
+    other.add_region(&mut other_ram).unwrap();
+    let foreign = other.allocate(&RegionRequest::new(0)).unwrap();
+    let refused = provider.release(foreign).unwrap_err();
+    assert!(matches!(refused.error, EmbeddedError::ForeignBlock { .. }));
+    assert!(matches!(
+        provider.bytes_mut(&refused.region),
+        Err(EmbeddedError::ForeignBlock { .. })
+    ));
+    other.release(refused.region).unwrap();
 }

@@ -13,7 +13,7 @@ use wrt_platform::linux::cgroup::{
     parse_proc_self_cgroup, read_memory_state, read_self_memory_state,
 };
 use wrt_platform::linux::sysinfo::SystemPaths;
-use wrt_platform::linux::{LinuxConfig, LinuxError, LinuxResourceProvider};
+use wrt_platform::linux::{LinuxConfig, LinuxError, LinuxResourceProvider, ReservationRequest};
 use wrt_platform::{MemoryLimit, PlatformResourceProvider, RegionRequest};
 
 /// A fake `/proc` and cgroup root: returns (proc_root, cgroup_root).
@@ -211,6 +211,38 @@ fn provider_refuses_an_allocation_crossing_the_limit() {
         free.allocate_region(&RegionRequest::new(200 * 1024))
             .is_ok()
     );
+}
+
+/// An empty region or reservation charges nothing, so a cgroup with no byte left still
+/// serves it, while a single byte is refused.
+#[test]
+fn an_empty_region_is_served_at_the_limit() {
+    let (proc_root, cgroup_root) = fixture(
+        "provider-at-limit",
+        "0::/wrt\n",
+        &[
+            ("wrt/memory.max", "1048576\n"),
+            ("wrt/memory.current", "1048576\n"),
+        ],
+    );
+    let provider = provider_over(&proc_root, &cgroup_root);
+    let region = provider.allocate_region(&RegionRequest::new(0)).unwrap();
+    assert_eq!(region.size(), 0);
+    let reserved = provider
+        .reserve_region(&ReservationRequest::new(0, 0))
+        .unwrap();
+    assert_eq!(reserved.reserved_len(), 0);
+    // A reservation with nothing accessible at first charges nothing either.
+    let page = provider.get_capabilities().page_size;
+    assert!(
+        provider
+            .reserve_region(&ReservationRequest::new(page, 0))
+            .is_ok()
+    );
+    assert!(matches!(
+        provider.allocate_region(&RegionRequest::new(1)),
+        Err(LinuxError::CgroupLimit { available: 0, .. })
+    ));
 }
 
 #[test]

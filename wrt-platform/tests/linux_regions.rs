@@ -7,7 +7,9 @@ mod common;
 
 use common::mapping_containing;
 use wrt_foundation::MemoryProtection;
-use wrt_platform::linux::{LinuxError, LinuxResourceProvider, Syscall};
+use wrt_platform::linux::{
+    LinuxConfig, LinuxError, LinuxResourceProvider, PageKind, ReservationRequest, Syscall,
+};
 use wrt_platform::{PlatformResourceProvider, RegionRequest};
 
 fn page() -> usize {
@@ -66,11 +68,12 @@ fn alignment_is_honoured() {
             .unwrap_err(),
         LinuxError::BadAlignment { align: 3 }
     );
+    // An empty region is checked the same way.
     assert_eq!(
         provider
-            .allocate_region(&RegionRequest::new(0))
+            .allocate_region(&RegionRequest::new(0).with_align(3))
             .unwrap_err(),
-        LinuxError::ZeroSize
+        LinuxError::BadAlignment { align: 3 }
     );
 }
 
@@ -258,4 +261,101 @@ fn capabilities_match_the_system_files() {
         .parse()
         .unwrap();
     assert_eq!(caps.max_regions, max_map / 3);
+}
+
+/// A WebAssembly `(memory 0 0)` asks for zero bytes. That is valid, so it gets an empty
+/// region: its guard pages and nothing between them, at an aligned address that faults,
+/// lending an empty slice and released through the trait like any other region.
+#[test]
+fn an_empty_region_is_its_guard_pages_only() {
+    let mut provider = LinuxResourceProvider::default();
+    let mut region = provider
+        .allocate(&RegionRequest::new(0).with_align(1 << 16))
+        .unwrap();
+    assert_eq!((region.size(), region.mapped_len()), (0, 0));
+    assert_eq!(region.addr() % (1 << 16), 0);
+    assert!(provider.region_bytes_mut(&mut region).unwrap().is_empty());
+    assert_eq!(region.bytes().unwrap(), &[] as &[u8]);
+    // The guard below ends where the guard above starts; all of it is inaccessible.
+    assert_eq!(region.guard_before().end, region.addr());
+    assert_eq!(region.guard_after(), region.addr()..region.addr() + page());
+    for addr in [
+        region.guard_before().start,
+        region.addr(),
+        region.guard_after().end - 1,
+    ] {
+        assert_eq!(mapping_containing(addr).unwrap().perms, "---p", "{addr:#x}");
+    }
+    let status = touch_in_child(region.addr() as *mut u8);
+    assert!(
+        libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGSEGV,
+        "the address of an empty region must fault: status {status:#x}"
+    );
+    region.write_at(0, &[]).unwrap();
+    assert_eq!(
+        region.write_at(0, &[1]),
+        Err(LinuxError::OutOfBounds {
+            offset: 0,
+            len: 1,
+            size: 0
+        })
+    );
+    // Protection is still recorded and checked, although there is no byte to protect.
+    region.set_protection(MemoryProtection::READ).unwrap();
+    assert!(matches!(
+        region.bytes_mut(),
+        Err(LinuxError::AccessDenied { .. })
+    ));
+    region.set_protection(MemoryProtection::READ_WRITE).unwrap();
+    provider.release(region).unwrap();
+}
+
+/// Huge pages and NUMA binding have nothing to back or place in an empty region: it is
+/// served without trying them (no fallback to report) under any configuration.
+#[test]
+fn an_empty_region_ignores_huge_pages_and_numa() {
+    let provider = LinuxResourceProvider::new(LinuxConfig {
+        use_hugetlb: true,
+        use_numa: Some(0),
+        ..LinuxConfig::default()
+    });
+    let region = provider.allocate_region(&RegionRequest::new(0)).unwrap();
+    assert_eq!(
+        (region.page_kind(), region.huge_page_fallback()),
+        (PageKind::Normal, None)
+    );
+    assert_eq!(region.mapped_len(), 0);
+    region.release().unwrap();
+}
+
+/// An empty reservation (a `(memory 0 0)` that can never grow): only guards, no byte can
+/// ever become accessible, and release unmaps it all.
+#[test]
+fn an_empty_reservation_is_all_guard_and_cannot_grow() {
+    let provider = LinuxResourceProvider::default();
+    let request = ReservationRequest::new(0, 0)
+        .with_guard_after(4 * page())
+        .with_align(1 << 16);
+    let mut r = provider.reserve_region(&request).unwrap();
+    assert_eq!(r.addr() % (1 << 16), 0);
+    assert_eq!(
+        (r.reserved_len(), r.accessible_len(), r.bytes().len()),
+        (0, 0, 0)
+    );
+    assert!(r.inaccessible().is_empty());
+    assert!(r.guard_after().len() >= 5 * page());
+    assert_eq!(r.guard_after().start, r.addr());
+    for addr in [r.guard_before().start, r.addr(), r.guard_after().end - 1] {
+        assert_eq!(mapping_containing(addr).unwrap().perms, "---p", "{addr:#x}");
+    }
+    r.grow_accessible(0).unwrap();
+    assert_eq!(
+        r.grow_accessible(1),
+        Err(LinuxError::BeyondReservation {
+            requested: 1,
+            reserved: 0
+        })
+    );
+    assert_eq!(r.accessible_len(), 0);
+    r.release().unwrap();
 }

@@ -147,6 +147,58 @@ fn over_the_linux_provider_charges_whole_pages() {
     assert_eq!(qnx.partition(p).unwrap().used, 0);
 }
 
+/// An empty region (a WebAssembly `(memory 0 0)`) charges nothing, so a partition serves it
+/// even with no budget left or none at all; releasing it refunds nothing.
+#[test]
+fn an_empty_region_charges_nothing_even_in_a_full_partition() {
+    let mut ram = [0u8; 256];
+    let mut qnx: QnxResourceProvider<_> = QnxResourceProvider::new(backend(&mut ram), true);
+    let none = qnx.create_partition(0).unwrap();
+    let full = qnx.create_partition(100).unwrap();
+    let filler = qnx.allocate_in(full, &RegionRequest::new(100)).unwrap();
+    for p in [none, full] {
+        let mut r = qnx.allocate_in(p, &RegionRequest::new(0)).unwrap();
+        assert_eq!((r.partition(), r.charged()), (p, 0));
+        assert!(qnx.region_bytes_mut(&mut r).unwrap().is_empty());
+        qnx.release(r).unwrap();
+    }
+    assert_eq!(
+        (
+            qnx.partition(none).unwrap().used,
+            qnx.partition(full).unwrap().used
+        ),
+        (0, 100)
+    );
+    assert!(matches!(
+        qnx.allocate_in(full, &RegionRequest::new(1)),
+        Err(QnxError::PartitionExhausted {
+            requested: 1,
+            available: 0,
+            ..
+        })
+    ));
+    qnx.release(filler).unwrap();
+    assert_eq!(qnx.partition(full).unwrap().used, 0);
+}
+
+#[cfg(all(target_os = "linux", feature = "std"))]
+#[test]
+fn an_empty_region_over_the_linux_provider_charges_no_page() {
+    use wrt_platform::linux::LinuxResourceProvider;
+    let mut qnx: QnxResourceProvider<_> =
+        QnxResourceProvider::new(LinuxResourceProvider::default(), true);
+    let p = qnx.create_partition(0).unwrap();
+    qnx.select_partition(p).unwrap();
+    let mut r = qnx.allocate(&RegionRequest::new(0)).unwrap();
+    assert_eq!(
+        (r.charged(), r.inner().size(), r.inner().mapped_len()),
+        (0, 0, 0)
+    );
+    assert!(qnx.region_bytes_mut(&mut r).unwrap().is_empty());
+    qnx.release(r).unwrap();
+    assert_eq!(qnx.partition(p).unwrap().used, 0);
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Alloc { partition: usize, size: usize },

@@ -94,7 +94,8 @@ impl PlatformMemoryCreator {
     /// `minimum` are read-write, with `guard` inaccessible bytes after the reservation.
     ///
     /// When the maximum is below the reservation, only the maximum can become accessible
-    /// and the rest of the reservation is part of the guard after it.
+    /// and the rest of the reservation is part of the guard after it. A memory whose
+    /// maximum is zero (`(memory 0 0)`) is an empty reservation: all of it is guard.
     fn region(
         &self,
         minimum: usize,
@@ -107,7 +108,7 @@ impl PlatformMemoryCreator {
             .or(maximum)
             .unwrap_or(DEFAULT_RESERVATION)
             .max(minimum);
-        let body = maximum.map_or(span, |m| m.min(span)).max(minimum).max(1);
+        let body = maximum.map_or(span, |m| m.min(span)).max(minimum);
         let tail =
             span.saturating_sub(body)
                 .checked_add(guard)
@@ -364,6 +365,29 @@ mod tests {
         assert_eq!(m.byte_capacity(), DEFAULT_RESERVATION);
         let m = c.region(0, Some(0), Some(0), 0).unwrap();
         assert_eq!((m.byte_size(), m.region.accessible_len()), (0, 0));
+    }
+
+    #[test]
+    fn a_memory_with_maximum_zero_is_all_guard() {
+        let mut m = creator()
+            .region(0, Some(0), Some(1 << 30), 1 << 20)
+            .unwrap();
+        assert_eq!((m.byte_size(), m.byte_capacity()), (0, 0));
+        let guard = m.region.guard_after();
+        assert_eq!(guard.start, m.region.addr());
+        assert!(guard.len() >= (1 << 30) + (1 << 20));
+        m.grow_to(0).unwrap();
+        assert_eq!(
+            m.grow(PAGE),
+            Err(PlatformMemoryError::AboveMaximum {
+                requested: PAGE,
+                maximum: 0
+            })
+        );
+        // No initial page and no maximum: it starts empty and grows into its reservation.
+        let mut m = creator().region(0, None, Some(1 << 30), 0).unwrap();
+        m.grow_to(PAGE).unwrap();
+        assert_eq!(m.region.accessible_len(), PAGE);
     }
 
     #[test]

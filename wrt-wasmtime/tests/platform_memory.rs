@@ -43,6 +43,20 @@ const GROWABLE: &str = r#"(module
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
   (func (export "store") (param i32 i32) (i32.store8 (local.get 0) (local.get 1))))"#;
 
+/// The smallest valid memory: no page now and none ever.
+const EMPTY: &str = "(module (memory 0 0))";
+
+/// [`EMPTY`] with the memory and `memory.grow` exported.
+const EMPTY_EXPORTED: &str = r#"(module
+  (memory (export "memory") 0 0)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
+
+/// No page at first, one at most: it starts empty and grows by one page.
+const ONE_PAGE_LATER: &str = r#"(module
+  (memory (export "memory") 0 1)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "store") (param i32 i32) (i32.store8 (local.get 0) (local.get 1))))"#;
+
 /// A clock that never moves, so execution time is zero in every run and figures compare.
 struct Frozen;
 
@@ -332,5 +346,59 @@ fn every_limiter_figure_is_the_same_with_and_without_the_creator() {
             "{} pages max: {with:?}",
             if grows == 5 { "no" } else { "5" }
         );
+    }
+}
+
+#[test]
+fn an_empty_memory_is_an_all_guard_region() {
+    let engine = engine(true);
+    // The bare fixture instantiates through the creator.
+    let _ = instance(&engine, EMPTY, ResourceLimits::default());
+    let (mut store, instance) = instance(&engine, EMPTY_EXPORTED, ResourceLimits::default());
+    let memory = memory(&mut store, &instance);
+    let grow = instance
+        .get_typed_func::<i32, i32>(&mut store, "grow")
+        .unwrap();
+    assert_eq!(memory.data_size(&store), 0);
+    let base = memory.data_ptr(&store) as usize;
+    assert_eq!(base % 4096, 0);
+    // Nothing is accessible: the guard before it, and the whole reservation and guard.
+    let lines = assert_inaccessible(&maps(), base - 4096, base + RESERVATION + GUARD);
+    assert_eq!(grow.call(&mut store, 0).unwrap(), 0);
+    assert_eq!(grow.call(&mut store, 1).unwrap(), -1);
+    assert_eq!(memory.data_size(&store), 0);
+    println!("(memory 0 0) at {base:#x}:");
+    for line in lines {
+        println!("  {line}");
+    }
+}
+
+#[test]
+fn a_memory_of_no_pages_grows_by_one_in_place() {
+    let engine = engine(true);
+    let (mut store, instance) = instance(&engine, ONE_PAGE_LATER, ResourceLimits::default());
+    let memory = memory(&mut store, &instance);
+    let grow = instance
+        .get_typed_func::<i32, i32>(&mut store, "grow")
+        .unwrap();
+    let poke = instance
+        .get_typed_func::<(i32, i32), ()>(&mut store, "store")
+        .unwrap();
+    let base = memory.data_ptr(&store);
+    assert_eq!(memory.data_size(&store), 0);
+    assert_inaccessible(&maps(), base as usize, base as usize + RESERVATION + GUARD);
+    assert!(poke.call(&mut store, (0, 1)).is_err());
+
+    assert_eq!(grow.call(&mut store, 1).unwrap(), 0);
+    assert_eq!(memory.data_ptr(&store), base, "the memory moved");
+    assert_eq!(memory.data_size(&store), PAGE);
+    poke.call(&mut store, ((PAGE - 1) as i32, 9)).unwrap();
+    assert_eq!(memory.data(&store)[PAGE - 1], 9);
+    assert!(poke.call(&mut store, (PAGE as i32, 1)).is_err());
+    assert_eq!(grow.call(&mut store, 1).unwrap(), -1);
+    let lines = assert_guarded(base as usize, PAGE);
+    println!("(memory 0 1) after memory.grow by 1 page:");
+    for line in lines {
+        println!("  {line}");
     }
 }

@@ -6,9 +6,6 @@ use wrt_foundation::MemoryProtection;
 /// Why an embedded allocation or access was refused; nothing was changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum EmbeddedError {
-    /// Zero bytes were requested.
-    #[error("a region of zero bytes was requested")]
-    ZeroSize,
     /// The alignment is not a power of two.
     #[error("alignment {align} is not a power of two")]
     BadAlignment {

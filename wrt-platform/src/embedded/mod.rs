@@ -43,6 +43,9 @@ pub struct RegionTableFull<'a> {
 
 /// A block of a static region. Reach its bytes through [`EmbeddedResourceProvider::bytes_mut`];
 /// give it back with [`EmbeddedResourceProvider::release`] (dropping it leaks the range).
+///
+/// An *empty* block (zero bytes asked for) takes no byte and no block slot: it is only
+/// anchored to a region, so the provider can tell its own blocks from another's.
 #[derive(Debug, PartialEq, Eq)]
 #[must_use = "dropping a block leaks its range until the provider is dropped"]
 pub struct EmbeddedBlock {
@@ -59,7 +62,8 @@ impl EmbeddedBlock {
         self.size
     }
 
-    /// Which static region it came from (the index returned by `add_region`).
+    /// Which static region it came from, or is anchored to when empty (the index returned
+    /// by `add_region`).
     pub fn region(&self) -> usize {
         self.region
     }
@@ -74,7 +78,8 @@ struct StaticRegion<'a, const F: usize> {
 /// interrupt handler table of [`INTERRUPT_SLOTS`] slots.
 ///
 /// `F` is the number of free-list entries per region; a region holds at most `F - 1` live
-/// blocks (see the module `free_list` for why that bound makes release infallible).
+/// blocks (see the module `free_list` for why that bound makes release infallible). Empty
+/// blocks (zero bytes) do not count: they take no free-list entry and no byte.
 ///
 /// ```
 /// use wrt_platform::{PlatformResourceProvider, RegionRequest};
@@ -153,10 +158,12 @@ impl<'a, const F: usize> EmbeddedResourceProvider<'a, F> {
     }
 
     /// Carves a block from the first region with a fitting free span.
+    ///
+    /// Zero bytes give an empty block anchored to the first region: no byte, no block
+    /// slot, served even when every region is full or at its block limit. Without any
+    /// region there is nothing to anchor it to, and it is refused as
+    /// [`NoFit`](EmbeddedError::NoFit) with `largest_free: 0`, as any request would be.
     pub fn allocate(&mut self, request: &RegionRequest) -> Result<EmbeddedBlock, EmbeddedError> {
-        if request.size == 0 {
-            return Err(EmbeddedError::ZeroSize);
-        }
         if !is_valid_align(request.align) {
             return Err(EmbeddedError::BadAlignment {
                 align: request.align,
@@ -166,6 +173,9 @@ impl<'a, const F: usize> EmbeddedResourceProvider<'a, F> {
             return Err(EmbeddedError::ProtectionUnsupported {
                 requested: request.protection,
             });
+        }
+        if request.size == 0 {
+            return self.empty_block(request);
         }
         let mut largest_free = 0usize;
         let mut limited: Option<(usize, usize)> = None;
@@ -213,6 +223,27 @@ impl<'a, const F: usize> EmbeddedResourceProvider<'a, F> {
         })
     }
 
+    /// An empty block anchored to the first region (see [`allocate`](Self::allocate)).
+    fn empty_block(&self, request: &RegionRequest) -> Result<EmbeddedBlock, EmbeddedError> {
+        self.regions
+            .iter()
+            .enumerate()
+            .find_map(|(region, slot)| {
+                slot.as_ref().map(|r| EmbeddedBlock {
+                    region,
+                    region_addr: r.memory.as_ptr().addr(),
+                    span: Span { start: 0, len: 0 },
+                    data_offset: 0,
+                    size: 0,
+                })
+            })
+            .ok_or(EmbeddedError::NoFit {
+                requested: 0,
+                align: request.align,
+                largest_free: 0,
+            })
+    }
+
     fn owning_region(
         &mut self,
         block: &EmbeddedBlock,
@@ -227,13 +258,16 @@ impl<'a, const F: usize> EmbeddedResourceProvider<'a, F> {
         }
     }
 
-    /// Returns `block`'s range to its region, merging it with free neighbours. A block of
-    /// another provider is handed back in the error.
+    /// Returns `block`'s range to its region, merging it with free neighbours (an empty
+    /// block has none to return). A block of another provider is handed back in the error.
     pub fn release(
         &mut self,
         block: EmbeddedBlock,
     ) -> Result<(), ReleaseError<EmbeddedBlock, EmbeddedError>> {
         let result = self.owning_region(&block).and_then(|region| {
+            if block.span.len == 0 {
+                return Ok(());
+            }
             region
                 .free
                 .release(block.span)
@@ -261,7 +295,8 @@ impl<'a, const F: usize> EmbeddedResourceProvider<'a, F> {
 
     /// The bytes of `K` distinct blocks at once, in the order given: what a memory
     /// manager over several blocks needs, since [`bytes_mut`](Self::bytes_mut) lends one
-    /// block at a time. Refuses a foreign block and the same block named twice.
+    /// block at a time. Refuses a foreign block and the same block named twice; empty
+    /// blocks lend empty slices and overlap nothing.
     ///
     /// Cost: O(K log K) to order the blocks plus O(K) slice splits; no allocation.
     pub fn blocks_mut<const K: usize>(
@@ -293,6 +328,12 @@ impl<'a, const F: usize> EmbeddedResourceProvider<'a, F> {
                 pending.next_if(|&i| blocks.get(i).is_some_and(|b| b.region == index))
             {
                 let Some(b) = blocks.get(i) else { continue };
+                if b.size == 0 {
+                    if let Some(o) = out.get_mut(i) {
+                        *o = Some(&mut []);
+                    }
+                    continue;
+                }
                 // Overlap with the previous block (or the same block twice) is refused.
                 let skip = b.data_offset.checked_sub(cursor).ok_or(foreign(b))?;
                 let (_, tail) = core::mem::take(&mut rest)
@@ -306,10 +347,10 @@ impl<'a, const F: usize> EmbeddedResourceProvider<'a, F> {
                 }
             }
         }
-        if out.iter().any(Option::is_none) {
-            return Err(blocks
-                .first()
-                .map_or(EmbeddedError::ZeroSize, |b| foreign(b)));
+        // Every block was checked to be ours above, so each got its slice; should one not
+        // have, it is refused as foreign rather than lent as something else.
+        if let Some((_, b)) = out.iter().zip(blocks).find(|(o, _)| o.is_none()) {
+            return Err(foreign(b));
         }
         Ok(out.map(Option::unwrap_or_default))
     }

@@ -81,9 +81,6 @@ pub enum LinuxError {
         /// The raw errno.
         errno: i32,
     },
-    /// Zero bytes were requested.
-    #[error("a region of zero bytes was requested")]
-    ZeroSize,
     /// The size cannot be rounded to pages and guarded without overflowing the address space.
     #[error("{requested} bytes cannot be mapped: the size overflows when rounded and guarded")]
     SizeTooLarge {
@@ -236,7 +233,7 @@ mod tests {
                 errno: libc::EAGAIN
             }
         );
-        assert_eq!(LinuxError::ZeroSize.errno(), None);
+        assert_eq!(LinuxError::BadAlignment { align: 3 }.errno(), None);
         assert_eq!(
             m(Errno::NOMEM).to_string(),
             "mmap of 7 bytes: out of memory (errno 12)"

@@ -96,8 +96,10 @@ impl LinuxResourceProvider {
         )?)
     }
 
+    /// Refuses `charge` bytes that would cross the cgroup limit; a charge of zero (an empty
+    /// region, a reservation with nothing accessible) can cross nothing and reads nothing.
     fn check_cgroup(&self, charge: usize) -> Result<(), LinuxError> {
-        if !self.config.memory_cgroups {
+        if !self.config.memory_cgroups || charge == 0 {
             return Ok(());
         }
         if let CgroupMemory::Limited { limit, usage, .. } = self.cgroup_memory()? {
@@ -187,10 +189,12 @@ impl LinuxResourceProvider {
 
     /// Allocates a region: see [`LinuxConfig`] for what is tried. A refusal leaves
     /// nothing mapped.
+    ///
+    /// Zero bytes give an empty region: its two guard pages and nothing between them (one
+    /// `PROT_NONE` reservation, no body mapped), at an address aligned as asked that
+    /// faults when touched. It is charged nothing against the cgroup limit and tries no
+    /// huge pages (there is nothing to back); the NUMA node is still checked.
     pub fn allocate_region(&self, request: &RegionRequest) -> Result<LinuxRegion, LinuxError> {
-        if request.size == 0 {
-            return Err(LinuxError::ZeroSize);
-        }
         if !is_valid_align(request.align) {
             return Err(LinuxError::BadAlignment {
                 align: request.align,
@@ -217,6 +221,10 @@ impl LinuxResourceProvider {
     /// kernel when first touched and not checked beforehand. A refusal leaves nothing
     /// mapped.
     ///
+    /// A reservation of zero bytes is empty: the guard page before it and the guard after
+    /// it, nothing that can ever become accessible (a memory whose maximum is zero). A
+    /// memory that starts empty but may grow reserves its maximum with nothing accessible.
+    ///
     /// ```
     /// use wrt_platform::linux::{LinuxResourceProvider, ReservationRequest};
     ///
@@ -233,9 +241,6 @@ impl LinuxResourceProvider {
         &self,
         request: &ReservationRequest,
     ) -> Result<ReservedRegion, LinuxError> {
-        if request.reserve == 0 {
-            return Err(LinuxError::ZeroSize);
-        }
         if !is_valid_align(request.align) {
             return Err(LinuxError::BadAlignment {
                 align: request.align,
@@ -283,7 +288,8 @@ impl LinuxResourceProvider {
 
     /// Checks the cgroup (charging `charge`, or the whole body when `None`), maps
     /// `request.size` bytes (trying hugetlb pages when `hugetlb`) followed by
-    /// `tail_guard` more inaccessible bytes, and binds it to the NUMA node.
+    /// `tail_guard` more inaccessible bytes, and binds it to the NUMA node. An empty body
+    /// tries no huge pages of either kind: there is nothing to back.
     fn map_span(
         &self,
         request: &RegionRequest,
@@ -301,7 +307,7 @@ impl LinuxResourceProvider {
         let numa = self.numa_placement()?;
 
         let mut fallback = None;
-        let hugetlb = if hugetlb {
+        let hugetlb = if hugetlb && request.size > 0 {
             match self.map_hugetlb(request, tail_guard) {
                 Ok(mapped) => Some(mapped),
                 Err(reason) => {
@@ -339,7 +345,7 @@ impl LinuxResourceProvider {
         tail_guard: usize,
     ) -> Result<(GuardedMapping, PageKind), LinuxError> {
         let paths = &self.config.paths;
-        let thp = if self.config.use_hugetlb {
+        let thp = if self.config.use_hugetlb && request.size > 0 {
             match (paths.thp_mode(), paths.thp_page_size()) {
                 (Some(mode), Some(size)) if mode.honours_advice() && size.is_power_of_two() => {
                     Some(size)

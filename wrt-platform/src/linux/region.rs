@@ -66,6 +66,10 @@ pub enum NumaPlacement {
 
 /// A memory region from [`LinuxResourceProvider`](super::LinuxResourceProvider): anonymous
 /// memory with an inaccessible guard page directly before and after it, unmapped on drop.
+///
+/// An empty region (zero bytes asked for) is the two guard pages alone: its
+/// [`addr`](Self::addr) is where [`guard_after`](Self::guard_after) begins, its bytes are
+/// an empty slice, and a protection change is only recorded.
 #[derive(Debug)]
 pub struct LinuxRegion {
     pub(super) mapping: GuardedMapping,

@@ -19,8 +19,9 @@ use super::sys::ReservedMapping;
 /// should reserve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReservationRequest {
-    /// Bytes of address space that can ever become accessible; non-zero. Rounded up to the
-    /// page granule.
+    /// Bytes of address space that can ever become accessible, rounded up to the page
+    /// granule; zero gives an empty reservation (guards only, nothing can become
+    /// accessible).
     pub reserve: usize,
     /// Bytes made read-write at once (rounded up to the granule); at most `reserve`.
     pub accessible: usize,
@@ -286,8 +287,15 @@ mod tests {
         let provider = LinuxResourceProvider::default();
         let reserve = |r: ReservationRequest| provider.reserve_region(&r).map(|_| ());
         assert_eq!(
-            reserve(ReservationRequest::new(0, 0)),
-            Err(LinuxError::ZeroSize)
+            reserve(ReservationRequest::new(0, 1)),
+            Err(LinuxError::BeyondReservation {
+                requested: 1,
+                reserved: 0
+            })
+        );
+        assert_eq!(
+            reserve(ReservationRequest::new(0, 0).with_align(3)),
+            Err(LinuxError::BadAlignment { align: 3 })
         );
         assert_eq!(
             reserve(ReservationRequest::new(page(), 2 * page())),

@@ -11,6 +11,8 @@
 //! The whole span is first reserved with one `PROT_NONE`, `MAP_NORESERVE` mapping (costs
 //! address space, no memory), then the body is mapped over its middle with `MAP_FIXED`,
 //! so the guard pages are ours and no other mapping can ever be placed next to the body.
+//! An empty body (zero bytes) is not mapped at all: the span is then the guards alone, and
+//! the body address is where the guard after it begins.
 
 use core::ffi::c_void;
 use core::ptr::NonNull;
@@ -52,6 +54,7 @@ pub(crate) struct Layout {
 impl Layout {
     /// `size` usable bytes in pages of `granule` (base or huge page), the body aligned to
     /// `body_align`; `None` when a size overflows or an argument is not a power of two.
+    /// A `size` of zero gives an empty body: the span is then its guard pages alone.
     pub(crate) fn new(page: usize, granule: usize, body_align: usize, size: usize) -> Option<Self> {
         if !page.is_power_of_two() || !granule.is_power_of_two() || !body_align.is_power_of_two() {
             return None;
@@ -60,7 +63,7 @@ impl Layout {
         let body_len = size.checked_next_multiple_of(granule)?;
         // base + page is page aligned, so aligning it up adds at most body_align - page.
         let total = body_align.checked_add(body_len)?.checked_add(page)?;
-        if body_len == 0 || isize::try_from(total).is_err() {
+        if isize::try_from(total).is_err() {
             return None;
         }
         Some(Self {
@@ -112,7 +115,9 @@ unsafe impl Sync for GuardedMapping {}
 
 impl GuardedMapping {
     /// Reserves `layout.total` bytes and maps the body with `protection`, in huge pages of
-    /// `hugetlb_size` when given (`MAP_HUGETLB`; the body is then a multiple of it).
+    /// `hugetlb_size` when given (`MAP_HUGETLB`; the body is then a multiple of it). An
+    /// empty body is not mapped (`mmap` of zero bytes is `EINVAL`): the reservation alone
+    /// is the mapping, and `protection` is only recorded.
     pub(crate) fn new(
         layout: &Layout,
         protection: MemoryProtection,
@@ -153,6 +158,11 @@ impl GuardedMapping {
         // SAFETY: `offset + body_len + page <= total` by construction of `Layout`, so the
         // pointer stays inside the reservation.
         let body_hint = unsafe { base.byte_add(offset) };
+        if layout.body_len == 0 {
+            mapping.body = body_hint;
+            mapping.protection = protection;
+            return Ok(mapping);
+        }
         let mut flags = MapFlags::PRIVATE | MapFlags::FIXED;
         if let Some(huge) = hugetlb_size {
             let log2 = huge.trailing_zeros();
@@ -176,8 +186,13 @@ impl GuardedMapping {
         Ok(mapping)
     }
 
-    /// Changes the body's protection; the guard pages stay `PROT_NONE`.
+    /// Changes the body's protection; the guard pages stay `PROT_NONE`. An empty body has
+    /// no page to change: the protection is only recorded.
     pub(crate) fn set_protection(&mut self, protection: MemoryProtection) -> Result<(), SysError> {
+        if self.body_len == 0 {
+            self.protection = protection;
+            return Ok(());
+        }
         // SAFETY: the range is our body; `&mut self` guarantees no slice of it is alive,
         // so no reference can observe the change.
         unsafe {
@@ -192,20 +207,28 @@ impl GuardedMapping {
         Ok(())
     }
 
-    /// Asks for transparent huge pages on the body (`MADV_HUGEPAGE`).
+    /// Asks for transparent huge pages on the body (`MADV_HUGEPAGE`); nothing to advise
+    /// for an empty body.
     pub(crate) fn advise_huge_pages(&self) -> Result<(), SysError> {
+        if self.body_len == 0 {
+            return Ok(());
+        }
         // SAFETY: advice on our own range changes no contents.
         unsafe { mm::madvise(self.body.as_ptr(), self.body_len, Advice::LinuxHugepage) }
             .map_err(fail(Syscall::Madvise))
     }
 
-    /// Binds the body's pages to NUMA `node` (`mbind(MPOL_BIND)`).
+    /// Binds the body's pages to NUMA `node` (`mbind(MPOL_BIND)`); an empty body has no
+    /// page to bind (the node is still checked).
     pub(crate) fn bind_to_node(&self, node: u32) -> Result<(), SysError> {
         if node > MAX_NUMA_NODE {
             return Err(SysError {
                 call: Syscall::Mbind,
                 errno: Errno::INVAL,
             });
+        }
+        if self.body_len == 0 {
+            return Ok(());
         }
         const WORD_BITS: u32 = libc::c_ulong::BITS;
         const WORDS: usize = (MAX_NUMA_NODE as usize + 1) / WORD_BITS as usize;
@@ -245,7 +268,8 @@ impl GuardedMapping {
     pub(crate) fn bytes(&self) -> Option<&[u8]> {
         self.protection.read.then(|| {
             // SAFETY: `body_len` bytes at `body` are mapped readable (checked just above)
-            // and stay so while `&self` lives, because protection changes need `&mut self`.
+            // and stay so while `&self` lives, because protection changes need `&mut self`;
+            // an empty body gives an empty slice at a non-null pointer, which reads nothing.
             unsafe { core::slice::from_raw_parts(self.body.as_ptr().cast::<u8>(), self.body_len) }
         })
     }
@@ -253,7 +277,8 @@ impl GuardedMapping {
     /// The body for writing, when its protection allows reading and writing.
     pub(crate) fn bytes_mut(&mut self) -> Option<&mut [u8]> {
         (self.protection.read && self.protection.write).then(|| {
-            // SAFETY: mapped read-write (checked above), exclusively ours through `&mut self`.
+            // SAFETY: mapped read-write (checked above), exclusively ours through `&mut self`;
+            // an empty body gives an empty slice, which touches nothing.
             unsafe {
                 core::slice::from_raw_parts_mut(self.body.as_ptr().cast::<u8>(), self.body_len)
             }
@@ -440,7 +465,30 @@ mod tests {
         assert_eq!(h.total, (4 << 20) + 4096);
         assert!(Layout::new(4096, 4096, 1, usize::MAX - 10).is_none());
         assert!(Layout::new(4096, 4096, 3, 10).is_none());
-        assert!(Layout::new(4096, 4096, 1, 0).is_none());
+        let empty = Layout::new(4096, 4096, 1 << 16, 0).unwrap();
+        assert_eq!((empty.body_len, empty.total), (0, (1 << 16) + 4096));
+    }
+
+    #[test]
+    fn an_empty_body_is_the_guards_alone() {
+        let layout = Layout::new(page(), page(), 1 << 16, 0)
+            .unwrap()
+            .with_tail_guard(2 * page())
+            .unwrap();
+        let mut m = GuardedMapping::new(&layout, MemoryProtection::READ_WRITE, None).unwrap();
+        assert_eq!((m.body_addr() % (1 << 16), m.body_len()), (0, 0));
+        assert!(m.span_end() - m.body_addr() >= 3 * page());
+        assert_eq!(m.bytes_mut().map(|b| b.len()), Some(0));
+        m.set_protection(MemoryProtection::NONE).unwrap();
+        assert!(m.bytes().is_none());
+        m.advise_huge_pages().unwrap();
+        m.bind_to_node(0).unwrap();
+        let mut r = ReservedMapping::new(m, page()).unwrap();
+        r.grow_read_write(0).unwrap();
+        let past = r.grow_read_write(1).unwrap_err();
+        assert_eq!((past.call, past.errno), (Syscall::Mprotect, Errno::INVAL));
+        assert_eq!(r.bytes().len(), 0);
+        r.unmap().unwrap();
     }
 
     #[test]

@@ -45,9 +45,6 @@ unsafe extern "C" {
 /// A failed QNX call, with its errno (or the returned error number for `pthread_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum QnxSysError {
-    /// Zero bytes were requested.
-    #[error("a region of zero bytes was requested")]
-    ZeroSize,
     /// The size overflows when rounded up to pages.
     #[error("{requested} bytes cannot be mapped")]
     SizeTooLarge {
@@ -112,6 +109,10 @@ impl TypedMemoryProvider {
 }
 
 /// A mapping of typed memory, unmapped on drop.
+///
+/// An empty region (zero bytes asked for) maps nothing: `mmap` of zero bytes is `EINVAL`,
+/// and there are no guard pages to keep. Its bytes are an empty slice; releasing or
+/// dropping it unmaps nothing.
 #[derive(Debug)]
 pub struct TypedMemoryRegion {
     ptr: NonNull<c_void>,
@@ -125,6 +126,9 @@ unsafe impl Send for TypedMemoryRegion {}
 
 impl Drop for TypedMemoryRegion {
     fn drop(&mut self) {
+        if self.mapped == 0 {
+            return;
+        }
         // SAFETY: the mapping is ours and nothing borrows it once `self` is dropped.
         if unsafe { libc::munmap(self.ptr.as_ptr(), self.mapped) } != 0 {
             log::warn!("munmap of typed memory failed (errno {})", last_errno());
@@ -150,9 +154,16 @@ impl PlatformResourceProvider for TypedMemoryProvider {
     type Region = TypedMemoryRegion;
     type Error = QnxSysError;
 
+    /// Maps `request.size` bytes of the pool, rounded up to the page; zero bytes give an
+    /// empty region that maps nothing and opens no pool (see [`TypedMemoryRegion`]).
     fn allocate(&mut self, request: &RegionRequest) -> Result<TypedMemoryRegion, QnxSysError> {
         if request.size == 0 {
-            return Err(QnxSysError::ZeroSize);
+            return Ok(TypedMemoryRegion {
+                ptr: NonNull::dangling(),
+                mapped: 0,
+                size: 0,
+                protection: request.protection,
+            });
         }
         let mapped = request
             .size
@@ -206,6 +217,10 @@ impl PlatformResourceProvider for TypedMemoryProvider {
         &mut self,
         region: TypedMemoryRegion,
     ) -> Result<(), ReleaseError<TypedMemoryRegion, QnxSysError>> {
+        if region.mapped == 0 {
+            // Nothing mapped; dropping it unmaps nothing either.
+            return Ok(());
+        }
         // SAFETY: the mapping is ours; on success `region` is forgotten so it is not
         // unmapped twice.
         if unsafe { libc::munmap(region.ptr.as_ptr(), region.mapped) } != 0 {
@@ -226,7 +241,9 @@ impl PlatformResourceProvider for TypedMemoryProvider {
         if !(region.protection.read && region.protection.write) {
             return Err(QnxSysError::NotReadWrite);
         }
-        // SAFETY: `size <= mapped` bytes are mapped read-write and exclusively borrowed.
+        // SAFETY: `size <= mapped` bytes are mapped read-write and exclusively borrowed; an
+        // empty region gives an empty slice at a dangling (non-null, aligned) pointer,
+        // which is valid for zero bytes.
         Ok(unsafe { core::slice::from_raw_parts_mut(region.ptr.as_ptr().cast(), region.size) })
     }
 
