@@ -37,7 +37,7 @@ use core::marker::PhantomData;
 pub use key::{Key, KeyError};
 #[cfg(feature = "alloc")]
 pub use storage::HeapSlots;
-pub use storage::{InlineSlots, PreparedSlots, Slot, SlotStorage, SlotsFull, Vacant};
+pub use storage::{FixedSlots, InlineSlots, PreparedSlots, Slot, SlotStorage, SlotsFull, Vacant};
 
 use storage::END;
 

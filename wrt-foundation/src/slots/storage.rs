@@ -95,7 +95,8 @@ mod sealed {
 }
 
 /// The storage of a [`SlotTable`](super::SlotTable): a slice of slots that can gain slots at
-/// its end. Implemented by [`InlineSlots`] and [`HeapSlots`] only.
+/// its end. Implemented by [`FixedSlots`] ([`InlineSlots`], [`PreparedSlots`]) and
+/// [`HeapSlots`] only.
 pub trait SlotStorage<T>: sealed::Sealed {
     /// Every slot a key may index. It may include slots never handed out yet (vacant at the
     /// first generation, off the free list), which a key can only match as forged.
@@ -114,11 +115,16 @@ pub trait SlotStorage<T>: sealed::Sealed {
     fn capacity(&self) -> Option<usize>;
 }
 
-/// `N` slots inline, set up at compile time: no heap, every environment.
-pub struct InlineSlots<T, const N: usize> {
-    slots: [Slot<T>; N],
+/// Slots of a fixed capacity: those `A` holds (an array, or a vector the owner fills), of
+/// which the first `used` have been handed out, in order. The storage of [`InlineSlots`] and
+/// [`PreparedSlots`], which differ only in `A`.
+pub struct FixedSlots<A> {
+    slots: A,
     used: u32,
 }
+
+/// `N` slots inline, set up at compile time: no heap, every environment.
+pub type InlineSlots<T, const N: usize> = FixedSlots<[Slot<T>; N]>;
 
 impl<T: Vacant, const N: usize> InlineSlots<T, N> {
     const INDICES_FIT: () = assert!(N <= END as usize, "slot indices are u32 below the markers");
@@ -139,17 +145,17 @@ impl<T: Vacant, const N: usize> Default for InlineSlots<T, N> {
     }
 }
 
-impl<T, const N: usize> sealed::Sealed for InlineSlots<T, N> {}
+impl<A> sealed::Sealed for FixedSlots<A> {}
 
-impl<T, const N: usize> SlotStorage<T> for InlineSlots<T, N> {
+impl<T, A: AsRef<[Slot<T>]> + AsMut<[Slot<T>]>> SlotStorage<T> for FixedSlots<A> {
     #[inline]
     fn slots(&self) -> &[Slot<T>] {
-        &self.slots
+        self.slots.as_ref()
     }
 
     #[inline]
     fn slots_mut(&mut self) -> &mut [Slot<T>] {
-        &mut self.slots
+        self.slots.as_mut()
     }
 
     #[inline]
@@ -159,17 +165,20 @@ impl<T, const N: usize> SlotStorage<T> for InlineSlots<T, N> {
 
     #[inline]
     fn add_slot(&mut self) -> Result<u32, SlotsFull> {
-        if self.used() >= N {
-            return Err(SlotsFull::AtCapacity { capacity: N });
+        let capacity = self.slots.as_ref().len();
+        if self.used() >= capacity {
+            return Err(SlotsFull::AtCapacity { capacity });
         }
         let index = self.used;
         self.used = index.saturating_add(1);
         Ok(index)
     }
 
+    /// Every slot `A` holds (for [`PreparedSlots`], the slots prepared so far: no more can
+    /// come into use).
     #[inline]
     fn capacity(&self) -> Option<usize> {
-        Some(N)
+        Some(self.slots.as_ref().len())
     }
 }
 
@@ -244,10 +253,7 @@ impl<T: Vacant> SlotStorage<T> for HeapSlots<T> {
 /// Up to `N` slots whose vacant payloads the owner hands in one by one (each slot its own
 /// backing, say a platform region), inline. A prepared slot comes into use when an occupy
 /// finds no freed slot, in the order the payloads were prepared.
-pub struct PreparedSlots<T, const N: usize> {
-    slots: heapless::Vec<Slot<T>, N>,
-    used: u32,
-}
+pub type PreparedSlots<T, const N: usize> = FixedSlots<heapless::Vec<Slot<T>, N>>;
 
 impl<T, const N: usize> PreparedSlots<T, N> {
     const INDICES_FIT: () = assert!(N <= END as usize, "slot indices are u32 below the markers");
@@ -277,41 +283,5 @@ impl<T, const N: usize> PreparedSlots<T, N> {
 impl<T, const N: usize> Default for PreparedSlots<T, N> {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-impl<T, const N: usize> sealed::Sealed for PreparedSlots<T, N> {}
-
-impl<T, const N: usize> SlotStorage<T> for PreparedSlots<T, N> {
-    #[inline]
-    fn slots(&self) -> &[Slot<T>] {
-        &self.slots
-    }
-
-    #[inline]
-    fn slots_mut(&mut self) -> &mut [Slot<T>] {
-        &mut self.slots
-    }
-
-    #[inline]
-    fn used(&self) -> usize {
-        self.used as usize
-    }
-
-    fn add_slot(&mut self) -> Result<u32, SlotsFull> {
-        if self.used() >= self.slots.len() {
-            return Err(SlotsFull::AtCapacity {
-                capacity: self.slots.len(),
-            });
-        }
-        let index = self.used;
-        self.used = index.saturating_add(1);
-        Ok(index)
-    }
-
-    /// The slots prepared so far: no more can come into use.
-    #[inline]
-    fn capacity(&self) -> Option<usize> {
-        Some(self.slots.len())
     }
 }
