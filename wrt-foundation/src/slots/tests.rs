@@ -128,6 +128,21 @@ fn an_occupied_slot_without_a_value_reads_stale_and_remove_vacates_it() {
 }
 
 #[test]
+fn a_vacant_slot_left_holding_a_value_does_not_open_to_a_forged_key() {
+    let mut t: InlineSlotTable<Option<u32>, 1> = InlineSlotTable::new();
+    let refused = t.try_occupy(|_, slot| {
+        *slot = Some(7);
+        Err("no")
+    });
+    assert_eq!(refused, Err(OccupyError::Refused("no")));
+    // The slot is vacant, waiting at generation 1, with the 7 left in it.
+    assert_eq!(t.get(key(0, 1)), Err(KeyError::Forged));
+    assert_eq!(t.get_mut(key(0, 1)), Err(KeyError::Forged));
+    assert_eq!(t.remove(key(0, 1)), Err(KeyError::Forged));
+    assert_eq!(t.len(), 0);
+}
+
+#[test]
 fn option_keys_cost_nothing_and_lookups_stay_two_words() {
     use core::mem::size_of;
     assert_eq!(size_of::<Option<Key>>(), size_of::<Key>());
