@@ -193,6 +193,42 @@ impl<T, A: AsRef<[Slot<T>]> + AsMut<[Slot<T>]>> SlotStorage<T> for FixedSlots<A>
     }
 }
 
+/// Up to `N` slots whose vacant payloads the owner hands in one by one (each slot its own
+/// backing, say a platform region), inline. A prepared slot comes into use when an occupy
+/// finds no freed slot, in the order the payloads were prepared.
+pub type PreparedSlots<T, const N: usize> = FixedSlots<heapless::Vec<Slot<T>, N>>;
+
+impl<T, const N: usize> PreparedSlots<T, N> {
+    const INDICES_FIT: () = assert!(N <= END as usize, "slot indices are u32 below the markers");
+
+    /// No slots prepared.
+    pub const fn new() -> Self {
+        let () = Self::INDICES_FIT;
+        Self {
+            slots: heapless::Vec::new(),
+            used: 0,
+        }
+    }
+
+    /// Adds a slot holding `payload` (vacant), or hands `payload` back when all `N` are
+    /// prepared.
+    pub(super) fn prepare(&mut self, payload: T) -> Result<(), T> {
+        self.slots
+            .push(Slot {
+                generation: Key::FIRST_GENERATION,
+                link: END,
+                value: payload,
+            })
+            .map_err(|slot| slot.value)
+    }
+}
+
+impl<T, const N: usize> Default for PreparedSlots<T, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Slots in a heap vector that grows one slot at a time and refuses (instead of aborting)
 /// when the allocator says no.
 #[cfg(feature = "alloc")]
@@ -258,41 +294,5 @@ impl<T: Vacant> SlotStorage<T> for HeapSlots<T> {
     #[inline]
     fn capacity(&self) -> Option<usize> {
         None
-    }
-}
-
-/// Up to `N` slots whose vacant payloads the owner hands in one by one (each slot its own
-/// backing, say a platform region), inline. A prepared slot comes into use when an occupy
-/// finds no freed slot, in the order the payloads were prepared.
-pub type PreparedSlots<T, const N: usize> = FixedSlots<heapless::Vec<Slot<T>, N>>;
-
-impl<T, const N: usize> PreparedSlots<T, N> {
-    const INDICES_FIT: () = assert!(N <= END as usize, "slot indices are u32 below the markers");
-
-    /// No slots prepared.
-    pub const fn new() -> Self {
-        let () = Self::INDICES_FIT;
-        Self {
-            slots: heapless::Vec::new(),
-            used: 0,
-        }
-    }
-
-    /// Adds a slot holding `payload` (vacant), or hands `payload` back when all `N` are
-    /// prepared.
-    pub(super) fn prepare(&mut self, payload: T) -> Result<(), T> {
-        self.slots
-            .push(Slot {
-                generation: Key::FIRST_GENERATION,
-                link: END,
-                value: payload,
-            })
-            .map_err(|slot| slot.value)
-    }
-}
-
-impl<T, const N: usize> Default for PreparedSlots<T, N> {
-    fn default() -> Self {
-        Self::new()
     }
 }
