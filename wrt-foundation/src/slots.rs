@@ -37,7 +37,7 @@ use core::marker::PhantomData;
 pub use key::{Key, KeyError};
 #[cfg(feature = "alloc")]
 pub use storage::HeapSlots;
-pub use storage::{InlineSlots, PreparedSlots, Slot, SlotStorage, SlotsFull, Vacant};
+pub use storage::{FixedSlots, InlineSlots, PreparedSlots, Slot, SlotStorage, SlotsFull, Vacant};
 
 use storage::END;
 
@@ -64,10 +64,63 @@ pub enum OccupyError<E> {
 /// [module documentation](self).
 pub struct SlotTable<T, S> {
     storage: S,
-    free_head: u32,
+    free: FreeList,
+    _payload: PhantomData<T>,
+}
+
+/// What a table keeps beside its slots: the head of its free list (threaded through the
+/// vacant slots' links) and its counts. Every occupy is completed by [`claim`](Self::claim)
+/// and every vacate by [`release`](Self::release), each handed the slot the caller has
+/// already checked, so neither looks it up again and neither can fail.
+struct FreeList {
+    head: u32,
     len: usize,
     retired: usize,
-    _payload: PhantomData<T>,
+}
+
+impl FreeList {
+    const EMPTY: Self = Self {
+        head: END,
+        len: 0,
+        retired: 0,
+    };
+
+    /// Occupies `slot` (number `index`, the head of the list) and returns its key.
+    #[inline]
+    fn claim<T>(&mut self, index: u32, slot: &mut Slot<T>) -> Key {
+        self.head = slot.link;
+        slot.occupy();
+        self.len = self.len.saturating_add(1);
+        Key::new(index, slot.generation)
+    }
+
+    /// Vacates `slot` (number `index`, occupied): its generation moves on and it heads the
+    /// list, or it retires when the generations are used up.
+    #[inline]
+    fn release<T>(&mut self, index: u32, slot: &mut Slot<T>) {
+        match slot.generation.checked_add(1) {
+            Some(next) => {
+                slot.generation = next;
+                slot.link = self.head;
+                self.head = index;
+            }
+            None => {
+                retire(index, slot);
+                self.retired = self.retired.saturating_add(1);
+            }
+        }
+        self.len = self.len.saturating_sub(1);
+    }
+}
+
+/// Takes `slot`, number `index`, out of service: after about four billion occupancies, so
+/// out of the way of the common path. It is given no part of the table, so the table's
+/// counts can stay in registers across a caller's loop.
+#[cold]
+#[inline(never)]
+fn retire<T>(index: u32, slot: &mut Slot<T>) {
+    slot.retire();
+    log::warn!("slot {index} retired: its generations are used up");
 }
 
 impl<T: Vacant, const N: usize> SlotTable<T, InlineSlots<T, N>> {
@@ -113,9 +166,7 @@ impl<T, S> SlotTable<T, S> {
     const fn over(storage: S) -> Self {
         Self {
             storage,
-            free_head: END,
-            len: 0,
-            retired: 0,
+            free: FreeList::EMPTY,
             _payload: PhantomData,
         }
     }
@@ -135,10 +186,9 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
         &mut self,
         fill: impl FnOnce(u32, &mut T) -> Result<(), E>,
     ) -> Result<Key, OccupyError<E>> {
-        let index = self.vacant_index().map_err(OccupyError::Full)?;
-        let slot = self.slot_mut_at(index).map_err(OccupyError::Full)?;
+        let (index, slot, free) = self.vacant_slot().map_err(OccupyError::Full)?;
         fill(index, &mut slot.value).map_err(OccupyError::Refused)?;
-        self.claim(index).map_err(OccupyError::Full)
+        Ok(free.claim(index, slot))
     }
 
     /// The payload `key` names.
@@ -152,7 +202,7 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
             .slots()
             .get(key.index() as usize)
             .ok_or(KeyError::Forged)?;
-        if slot.generation.get() == key.generation() && slot.is_occupied() {
+        if slot.is_occupied_under(key.generation()) {
             Ok(&slot.value)
         } else {
             Err(mismatch(slot, key))
@@ -170,7 +220,7 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
             .slots_mut()
             .get_mut(key.index() as usize)
             .ok_or(KeyError::Forged)?;
-        if slot.generation.get() == key.generation() && slot.is_occupied() {
+        if slot.is_occupied_under(key.generation()) {
             Ok(&mut slot.value)
         } else {
             Err(mismatch(slot, key))
@@ -186,23 +236,24 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
     /// Vacates `key`'s slot, tearing its payload down in place with `empty`, and returns
     /// what `empty` returned. From now on `key` is stale.
     ///
+    /// The slot is freed before `empty` runs (it cannot be reused meanwhile: `empty` has no
+    /// way to reach the table), so nothing `empty` returns is held across the free-list
+    /// update, which keeps a loop of removes in registers.
+    ///
     /// # Errors
     /// As [`payload`](Self::payload); nothing changes then.
     #[inline]
     pub fn vacate<R>(&mut self, key: Key, empty: impl FnOnce(&mut T) -> R) -> Result<R, KeyError> {
-        let free_head = self.free_head;
         let slot = self
             .storage
             .slots_mut()
             .get_mut(key.index() as usize)
             .ok_or(KeyError::Forged)?;
-        if slot.generation.get() != key.generation() || !slot.is_occupied() {
+        if !slot.is_occupied_under(key.generation()) {
             return Err(mismatch(slot, key));
         }
-        let emptied = empty(&mut slot.value);
-        self.free_slot(key, free_head)?;
-        self.len = self.len.saturating_sub(1);
-        Ok(emptied)
+        self.free.release(key.index(), slot);
+        Ok(empty(&mut slot.value))
     }
 
     /// Vacates every occupied slot whose payload `pick` chooses, in slot order, handing each
@@ -212,31 +263,27 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
         mut pick: impl FnMut(&T) -> bool,
         mut emptied: impl FnMut(Key, &mut T),
     ) {
-        for index in 0..self.storage.used() {
-            let key = match self.storage.slots().get(index) {
-                Some(slot) if slot.is_occupied() && pick(&slot.value) => {
-                    match u32::try_from(index) {
-                        Ok(index) => Key::new(index, slot.generation),
-                        Err(_) => continue,
-                    }
-                }
-                _ => continue,
-            };
-            // The key was just read off an occupied slot, so this cannot be refused.
-            let _ = self.vacate(key, |value| emptied(key, value));
+        let used = self.storage.used();
+        let slots = self.storage.slots_mut().iter_mut().take(used);
+        for (slot, index) in slots.zip(0u32..) {
+            if slot.is_occupied() && pick(&slot.value) {
+                let key = Key::new(index, slot.generation);
+                self.free.release(index, slot);
+                emptied(key, &mut slot.value);
+            }
         }
     }
 
     /// Occupied slots.
     #[inline]
     pub fn len(&self) -> usize {
-        self.len
+        self.free.len
     }
 
     /// `true` when no slot is occupied.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.free.len == 0
     }
 
     /// Slots handed out at least once (occupied, vacant or retired).
@@ -249,7 +296,7 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
     /// occupancies each); normally 0.
     #[inline]
     pub fn retired(&self) -> usize {
-        self.retired
+        self.free.retired
     }
 
     /// The most slots the table can ever hold; `None` when only the host limits it.
@@ -261,7 +308,7 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
     /// `true` when an occupy would find or add a slot without asking the allocator, or when
     /// the heap storage may still grow.
     pub fn has_vacancy(&self) -> bool {
-        self.free_head != END
+        self.free.head != END
             || self
                 .storage
                 .capacity()
@@ -292,62 +339,30 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
             .map(|(slot, index)| (Key::new(index, slot.generation), &mut slot.value))
     }
 
-    /// Moves `key`'s (just emptied) slot on to its next generation and onto the free list,
-    /// or retires it when the generations are used up.
+    /// The slot the next occupy fills, with its index and the free list: the list's head,
+    /// or a slot the storage adds, linked in as the head so that a refused fill leaves it
+    /// free.
     #[inline]
-    fn free_slot(&mut self, key: Key, free_head: u32) -> Result<(), KeyError> {
+    fn vacant_slot(&mut self) -> Result<(u32, &mut Slot<T>, &mut FreeList), SlotsFull> {
+        let added = self.free.head == END;
+        let index = if added {
+            self.storage.add_slot()?
+        } else {
+            self.free.head
+        };
+        // The head and an added index both lie below `used`, so the lookup cannot miss; if
+        // it did, the table would refuse as full rather than panic.
+        let capacity = self.storage.used();
         let slot = self
             .storage
             .slots_mut()
-            .get_mut(key.index() as usize)
-            .ok_or(KeyError::Forged)?;
-        match slot.generation.checked_add(1) {
-            Some(next) => {
-                slot.generation = next;
-                slot.link = free_head;
-                self.free_head = key.index();
-            }
-            None => {
-                slot.retire();
-                self.retired = self.retired.saturating_add(1);
-                log::warn!("slot {} retired: its generations are used up", key.index());
-            }
-        }
-        Ok(())
-    }
-
-    /// The index the next occupy will use: the free list's head, or a slot the storage adds
-    /// (and links as the head).
-    #[inline]
-    fn vacant_index(&mut self) -> Result<u32, SlotsFull> {
-        if self.free_head != END {
-            return Ok(self.free_head);
-        }
-        let index = self.storage.add_slot()?;
-        self.slot_mut_at(index)?.link = END;
-        self.free_head = index;
-        Ok(index)
-    }
-
-    /// Takes the free list's head, `index`, into occupancy.
-    #[inline]
-    fn claim(&mut self, index: u32) -> Result<Key, SlotsFull> {
-        let slot = self.slot_mut_at(index)?;
-        let next = slot.link;
-        slot.occupy();
-        let key = Key::new(index, slot.generation);
-        self.free_head = next;
-        self.len = self.len.saturating_add(1);
-        Ok(key)
-    }
-
-    #[inline]
-    fn slot_mut_at(&mut self, index: u32) -> Result<&mut Slot<T>, SlotsFull> {
-        let capacity = self.storage.used();
-        self.storage
-            .slots_mut()
             .get_mut(index as usize)
-            .ok_or(SlotsFull::AtCapacity { capacity })
+            .ok_or(SlotsFull::AtCapacity { capacity })?;
+        if added {
+            slot.link = END;
+            self.free.head = index;
+        }
+        Ok((index, slot, &mut self.free))
     }
 
     #[cfg(test)]
@@ -358,25 +373,22 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
     }
 }
 
-/// The payload-is-a-value form: `Option<V>` slots, vacant as `None`.
+/// The payload-is-a-value form: `Option<V>` slots, vacant as `None`. Each method is the
+/// generic one with the value put in or taken out; a slot occupied with no value in it (its
+/// value taken through [`payload_mut`](SlotTable::payload_mut), say) reads as
+/// [`KeyError::Stale`].
 impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
     /// Stores `value` and returns its key, or hands `value` back when no slot is vacant and
     /// none can be added.
     #[inline]
     pub fn insert(&mut self, value: V) -> Result<Key, V> {
-        let Ok(index) = self.vacant_index() else {
-            return Err(value);
-        };
-        let Some(slot) = self.storage.slots_mut().get_mut(index as usize) else {
-            return Err(value);
-        };
-        slot.value = Some(value);
-        let next = slot.link;
-        slot.occupy();
-        let key = Key::new(index, slot.generation);
-        self.free_head = next;
-        self.len = self.len.saturating_add(1);
-        Ok(key)
+        match self.vacant_slot() {
+            Ok((index, slot, free)) => {
+                slot.value = Some(value);
+                Ok(free.claim(index, slot))
+            }
+            Err(_) => Err(value),
+        }
     }
 
     /// The value `key` names.
@@ -385,17 +397,7 @@ impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
     /// As [`payload`](Self::payload).
     #[inline]
     pub fn get(&self, key: Key) -> Result<&V, KeyError> {
-        let slot = self
-            .storage
-            .slots()
-            .get(key.index() as usize)
-            .ok_or(KeyError::Forged)?;
-        // A value is present exactly while the slot is occupied, so the value's presence
-        // and the generation are the whole check.
-        match &slot.value {
-            Some(value) if slot.generation.get() == key.generation() => Ok(value),
-            _ => Err(mismatch(slot, key)),
-        }
+        self.payload(key)?.as_ref().ok_or(KeyError::Stale)
     }
 
     /// The value `key` names, writable.
@@ -404,44 +406,17 @@ impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
     /// As [`payload`](Self::payload).
     #[inline]
     pub fn get_mut(&mut self, key: Key) -> Result<&mut V, KeyError> {
-        let slot = self
-            .storage
-            .slots_mut()
-            .get_mut(key.index() as usize)
-            .ok_or(KeyError::Forged)?;
-        let generation = slot.generation;
-        let retired = slot.is_retired();
-        match &mut slot.value {
-            Some(value) if generation.get() == key.generation() => Ok(value),
-            _ => Err(mismatch_of(retired, generation.get(), key)),
-        }
+        self.payload_mut(key)?.as_mut().ok_or(KeyError::Stale)
     }
 
     /// Takes the value out; `key` is stale from now on.
     ///
     /// # Errors
-    /// As [`payload`](Self::payload); nothing changes then.
+    /// As [`payload`](Self::payload); nothing changes then. (A slot occupied with no value
+    /// is vacated, and reported stale.)
     #[inline]
     pub fn remove(&mut self, key: Key) -> Result<V, KeyError> {
-        let free_head = self.free_head;
-        let slot = self
-            .storage
-            .slots_mut()
-            .get_mut(key.index() as usize)
-            .ok_or(KeyError::Forged)?;
-        if slot.generation.get() != key.generation() || slot.value.is_none() {
-            return Err(mismatch(slot, key));
-        }
-        let Some(value) = slot.value.take() else {
-            return Err(KeyError::Stale);
-        };
-        if self.free_slot(key, free_head).is_err() {
-            // Unreachable: the slot was read above. The value is gone from the slot either
-            // way, so the caller gets it.
-            log::error!("slot {} vanished while it was removed", key.index());
-        }
-        self.len = self.len.saturating_sub(1);
-        Ok(value)
+        self.vacate(key, Option::take)?.ok_or(KeyError::Stale)
     }
 
     /// Removes every value `pick` chooses, handing each to `removed` with its now stale key.
@@ -479,12 +454,7 @@ impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
 /// retired, which has issued every generation there is.
 #[cold]
 fn mismatch<T>(slot: &Slot<T>, key: Key) -> KeyError {
-    mismatch_of(slot.is_retired(), slot.generation.get(), key)
-}
-
-#[cold]
-fn mismatch_of(retired: bool, slot_generation: u32, key: Key) -> KeyError {
-    if retired || key.generation() < slot_generation {
+    if slot.is_retired() || key.generation() < slot.generation.get() {
         KeyError::Stale
     } else {
         KeyError::Forged

@@ -110,6 +110,39 @@ fn vacate_where_takes_matching_values_in_one_pass() {
 }
 
 #[test]
+fn an_occupied_slot_without_a_value_reads_stale_and_remove_vacates_it() {
+    let mut t: InlineSlotTable<Option<u32>, 2> = InlineSlotTable::new();
+    let a = t.insert(1).unwrap();
+    assert_eq!(t.payload_mut(a).map(Option::take), Ok(Some(1)));
+    assert_eq!(t.get(a), Err(KeyError::Stale));
+    assert_eq!(t.get_mut(a), Err(KeyError::Stale));
+    let b = t.try_occupy(|_, _| Ok::<(), ()>(())).unwrap();
+    assert_eq!(
+        t.get(b),
+        Err(KeyError::Stale),
+        "occupied, never given a value"
+    );
+    assert_eq!(t.remove(a), Err(KeyError::Stale));
+    assert_eq!(t.len(), 1, "the empty occupancy ended");
+    assert_eq!(t.insert(2), Ok(key(0, 2)));
+}
+
+#[test]
+fn a_vacant_slot_left_holding_a_value_does_not_open_to_a_forged_key() {
+    let mut t: InlineSlotTable<Option<u32>, 1> = InlineSlotTable::new();
+    let refused = t.try_occupy(|_, slot| {
+        *slot = Some(7);
+        Err("no")
+    });
+    assert_eq!(refused, Err(OccupyError::Refused("no")));
+    // The slot is vacant, waiting at generation 1, with the 7 left in it.
+    assert_eq!(t.get(key(0, 1)), Err(KeyError::Forged));
+    assert_eq!(t.get_mut(key(0, 1)), Err(KeyError::Forged));
+    assert_eq!(t.remove(key(0, 1)), Err(KeyError::Forged));
+    assert_eq!(t.len(), 0);
+}
+
+#[test]
 fn option_keys_cost_nothing_and_lookups_stay_two_words() {
     use core::mem::size_of;
     assert_eq!(size_of::<Option<Key>>(), size_of::<Key>());
