@@ -137,9 +137,9 @@ fn json_file(result: &FileResult) -> JsonFile<'_> {
                 .rows
                 .iter()
                 .map(|row| JsonRow {
-                    resource: row.budget.label(),
-                    field: row.budget.field_name(),
-                    unit: row.budget.unit(),
+                    resource: row.kind.label(),
+                    field: row.kind.field_name(),
+                    unit: row.kind.unit(),
                     requested: row.requested,
                     worst_case: row.worst_case,
                     declared: row.declared,
@@ -153,7 +153,7 @@ fn json_file(result: &FileResult) -> JsonFile<'_> {
                 .violations
                 .iter()
                 .map(|v| JsonViolation {
-                    field: v.budget.field_name(),
+                    field: v.kind.field_name(),
                     reason: v.reason.label(),
                     value: v.value,
                     limit: v.limit,

@@ -3,7 +3,7 @@
 use core::fmt::Write as _;
 
 use wrt_component::LimitKind;
-use wrt_component::admission::{AdmissionReport, Budget, LimitRow, Policy, Requirements, Verdict};
+use wrt_component::admission::{AdmissionReport, LimitRow, Policy, Requirements, Verdict};
 
 /// The outcome for one input file.
 pub enum Outcome {
@@ -64,10 +64,10 @@ pub fn text(result: &FileResult) -> String {
     let mut lines = vec![header.map(String::from).to_vec()];
     for row in &report.rows {
         lines.push(vec![
-            row.budget.label().to_string(),
-            amount(row.budget, row.requested),
+            row.kind.label().to_string(),
+            amount(row.kind, row.requested),
             maximum(row),
-            amount(row.budget, row.declared),
+            amount(row.kind, row.declared),
             limit(row),
             headroom(row),
             verdict(row),
@@ -164,20 +164,20 @@ pub fn policy_name(policy: Policy) -> &'static str {
     }
 }
 
-fn amount(budget: Budget, value: Option<u64>) -> String {
+fn amount(kind: LimitKind, value: Option<u64>) -> String {
     match value {
         None => "-".to_string(),
         Some(u64::MAX) => "unbounded".to_string(),
-        Some(v) => match budget {
-            Budget::Counted(LimitKind::Memory) => bytes(v),
-            Budget::ExecutionTime => micros(v),
-            Budget::Counted(_) => v.to_string(),
+        Some(v) => match kind {
+            LimitKind::Memory => bytes(v),
+            LimitKind::ExecutionTime => micros(v),
+            _ => v.to_string(),
         },
     }
 }
 
 fn maximum(row: &LimitRow) -> String {
-    let shown = amount(row.budget, row.worst_case);
+    let shown = amount(row.kind, row.worst_case);
     if row.unbounded && row.limit.is_some() {
         format!("{shown}*")
     } else {
@@ -187,7 +187,7 @@ fn maximum(row: &LimitRow) -> String {
 
 fn limit(row: &LimitRow) -> String {
     row.limit
-        .map_or_else(|| "unlimited".to_string(), |l| amount(row.budget, Some(l)))
+        .map_or_else(|| "unlimited".to_string(), |l| amount(row.kind, Some(l)))
 }
 
 fn headroom(row: &LimitRow) -> String {
@@ -196,10 +196,10 @@ fn headroom(row: &LimitRow) -> String {
         Some(h) if h < 0 => {
             format!(
                 "-{}",
-                amount(row.budget, Some(u64::try_from(-h).unwrap_or(u64::MAX)))
+                amount(row.kind, Some(u64::try_from(-h).unwrap_or(u64::MAX)))
             )
         }
-        Some(h) => amount(row.budget, Some(u64::try_from(h).unwrap_or(u64::MAX))),
+        Some(h) => amount(row.kind, Some(u64::try_from(h).unwrap_or(u64::MAX))),
     }
 }
 

@@ -6,8 +6,9 @@ use std::process::Command;
 
 use wrt_budget::check as cli;
 use wrt_budget::{LimitsFile, Value, parse_duration, parse_size};
+use wrt_component::LimitKind;
 use wrt_component::ResourceLimits;
-use wrt_component::admission::{Budget, Policy};
+use wrt_component::admission::Policy;
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -207,7 +208,7 @@ fn json_output_is_one_document_with_rows_violations_and_summary() {
     assert_eq!(json["summary"]["admitted"], 1);
     assert_eq!(json["summary"]["refused"], 1);
     let files = json["files"].as_array().unwrap();
-    assert_eq!(files[0]["rows"].as_array().unwrap().len(), Budget::COUNT);
+    assert_eq!(files[0]["rows"].as_array().unwrap().len(), LimitKind::COUNT);
     assert_eq!(files[0]["rows"][0]["requested"], 131_072);
     assert_eq!(files[0]["planned"]["memory_bytes"], 131_072);
     assert_eq!(files[0]["planned"]["instances"], 1);

@@ -79,12 +79,14 @@ pub enum ResourceError {
         /// Capacity in bytes.
         capacity: usize,
     },
-    /// A component limit would be exceeded.
+    /// A component limit would be exceeded. Numbers are in the kind's
+    /// [`unit`](LimitKind::unit).
     #[error("{component}: {kind} exceeded: requested {requested}, used {used}, limit {limit}")]
     LimitExceeded {
         /// The component asking.
         component: ComponentId,
-        /// Which limit.
+        /// Which limit; never [`LimitKind::ExecutionTime`], which is refused with
+        /// [`ExecutionTimeExceeded`](Self::ExecutionTimeExceeded) and exact durations.
         kind: LimitKind,
         /// Amount the operation asked for.
         requested: u64,
@@ -93,7 +95,7 @@ pub enum ResourceError {
         /// The cap.
         limit: u64,
     },
-    /// A component's execution-time limit would be exceeded.
+    /// A component's execution-time limit ([`LimitKind::ExecutionTime`]) would be exceeded.
     #[error(
         "{component}: max_execution_time exceeded: requested {requested:?}, used {used:?}, limit {limit:?}"
     )]

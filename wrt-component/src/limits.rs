@@ -91,21 +91,33 @@ impl ResourceLimits {
         }
     }
 
-    /// The cap for a counted limit, widened to `u64` (`usize` always fits on supported targets;
-    /// saturates otherwise).
+    /// The cap on `kind` in the kind's [`unit`](LimitKind::unit), `u64::MAX` when
+    /// unlimited (`usize` caps are widened, saturating where `usize` is wider than `u64`).
+    ///
+    /// Execution time is whole microseconds, rounded down: a cap of 1.5 µs reads 1, `None`
+    /// (and a `Duration` too long for `u64` microseconds) reads `u64::MAX`. The manager
+    /// enforces the `Duration` itself, so this number is for reports, not for checks.
     pub fn cap(&self, kind: LimitKind) -> u64 {
         let wide = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
         match kind {
             LimitKind::Memory => wide(self.max_memory),
-            LimitKind::TableElements => wide(self.max_table_size),
-            LimitKind::FunctionCalls => self.max_function_calls,
-            LimitKind::HostCalls => self.max_host_calls,
             LimitKind::Memories => wide(self.max_memories),
+            LimitKind::TableElements => wide(self.max_table_size),
             LimitKind::Tables => wide(self.max_tables),
             LimitKind::Instances => wide(self.max_instances),
             LimitKind::Resources => wide(self.max_resources),
+            LimitKind::FunctionCalls => self.max_function_calls,
+            LimitKind::HostCalls => self.max_host_calls,
             LimitKind::Fuel => self.max_fuel,
+            LimitKind::ExecutionTime => self.max_execution_time.map_or(u64::MAX, micros),
         }
+    }
+
+    /// The cap on `kind` in the kind's unit, as [`cap`](Self::cap) gives it, or `None` when
+    /// `kind` is unlimited.
+    pub fn limit(&self, kind: LimitKind) -> Option<u64> {
+        let cap = self.cap(kind);
+        (cap != u64::MAX).then_some(cap)
     }
 }
 
@@ -115,61 +127,142 @@ impl Default for ResourceLimits {
     }
 }
 
-/// Names one counted limit of [`ResourceLimits`] in errors, reports and metrics.
+/// Names one limit of [`ResourceLimits`] in errors, reports, refusal policies and metrics.
 ///
-/// Execution time is not here: it is a [`Duration`], and its errors carry durations.
+/// Every kind has one unit, the one all numbers about it are in ([`unit`](Self::unit)):
+/// [`ResourceLimits::cap`], [`ResourceUsage::used`](crate::ResourceUsage::used), admission
+/// rows, the declared-limits section and metrics. For [`ExecutionTime`](Self::ExecutionTime)
+/// that is **whole microseconds, rounded down** from the `Duration`s that
+/// [`ResourceLimits::max_execution_time`] and `ResourceUsage::execution_time` hold;
+/// enforcement itself compares the `Duration`s, and its refusal is
+/// [`ResourceError::ExecutionTimeExceeded`](crate::ResourceError::ExecutionTimeExceeded)
+/// with durations, never `LimitExceeded`.
+///
+/// [`ALL`](Self::ALL) is the one order every report lists limits in: what instantiation
+/// holds first (memory, tables, instances), then resources, then the run-time meters. The
+/// variants are declared in that order, so `Ord` and [`index`](Self::index) follow it too.
+///
+/// ```
+/// use wrt_component::LimitKind;
+///
+/// for (position, kind) in LimitKind::ALL.iter().enumerate() {
+///     assert_eq!(kind.index(), position);
+/// }
+/// assert_eq!(LimitKind::ExecutionTime.field_name(), "max_execution_time");
+/// assert_eq!(LimitKind::ExecutionTime.unit(), "microseconds");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LimitKind {
     /// `max_memory`, in bytes.
     Memory,
+    /// `max_memories`, a count.
+    Memories,
     /// `max_table_size`, in elements.
     TableElements,
-    /// `max_function_calls`.
-    FunctionCalls,
-    /// `max_host_calls`.
-    HostCalls,
-    /// `max_memories`.
-    Memories,
-    /// `max_tables`.
+    /// `max_tables`, a count.
     Tables,
-    /// `max_instances`.
+    /// `max_instances`, a count.
     Instances,
-    /// `max_resources`.
+    /// `max_resources`, a count.
     Resources,
-    /// `max_fuel`, in the engine's fuel units.
+    /// `max_function_calls`, in calls per period.
+    FunctionCalls,
+    /// `max_host_calls`, in calls per period.
+    HostCalls,
+    /// `max_fuel`, in the engine's fuel units per period.
     Fuel,
+    /// `max_execution_time`, in whole microseconds per period (rounded down).
+    ExecutionTime,
 }
 
 impl LimitKind {
-    /// Number of kinds.
-    pub const COUNT: usize = 9;
+    /// Number of kinds: the length of every per-limit table.
+    pub const COUNT: usize = 10;
 
-    /// Every kind, for reports that list all limits.
+    /// Every kind in report order: what instantiation holds first, run-time meters last.
     pub const ALL: [LimitKind; Self::COUNT] = [
         Self::Memory,
-        Self::TableElements,
-        Self::FunctionCalls,
-        Self::HostCalls,
         Self::Memories,
+        Self::TableElements,
         Self::Tables,
         Self::Instances,
         Self::Resources,
+        Self::FunctionCalls,
+        Self::HostCalls,
         Self::Fuel,
+        Self::ExecutionTime,
     ];
 
-    /// The [`ResourceLimits`] field this kind names, e.g. `"max_memory"`.
+    /// Position in [`ALL`](Self::ALL), `0..COUNT`, for per-limit arrays.
+    pub const fn index(self) -> usize {
+        match self {
+            Self::Memory => 0,
+            Self::Memories => 1,
+            Self::TableElements => 2,
+            Self::Tables => 3,
+            Self::Instances => 4,
+            Self::Resources => 5,
+            Self::FunctionCalls => 6,
+            Self::HostCalls => 7,
+            Self::Fuel => 8,
+            Self::ExecutionTime => 9,
+        }
+    }
+
+    /// The [`ResourceLimits`] field this kind names, e.g. `"max_memory"`: what errors and
+    /// metrics call it, so an operator can find the knob to turn.
     pub const fn field_name(self) -> &'static str {
         match self {
             Self::Memory => "max_memory",
-            Self::TableElements => "max_table_size",
-            Self::FunctionCalls => "max_function_calls",
-            Self::HostCalls => "max_host_calls",
             Self::Memories => "max_memories",
+            Self::TableElements => "max_table_size",
             Self::Tables => "max_tables",
             Self::Instances => "max_instances",
             Self::Resources => "max_resources",
+            Self::FunctionCalls => "max_function_calls",
+            Self::HostCalls => "max_host_calls",
             Self::Fuel => "max_fuel",
+            Self::ExecutionTime => "max_execution_time",
         }
+    }
+
+    /// A short human label for tables: `"memory"`, `"table elements"`, ...
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Memory => "memory",
+            Self::Memories => "memories",
+            Self::TableElements => "table elements",
+            Self::Tables => "tables",
+            Self::Instances => "instances",
+            Self::Resources => "resources",
+            Self::FunctionCalls => "function calls",
+            Self::HostCalls => "host calls",
+            Self::Fuel => "fuel",
+            Self::ExecutionTime => "execution time",
+        }
+    }
+
+    /// What this kind's numbers count: `"bytes"`, `"count"`, `"elements"`, `"calls"`,
+    /// `"fuel"` or `"microseconds"`.
+    pub const fn unit(self) -> &'static str {
+        match self {
+            Self::Memory => "bytes",
+            Self::Memories | Self::Tables | Self::Instances | Self::Resources => "count",
+            Self::TableElements => "elements",
+            Self::FunctionCalls | Self::HostCalls => "calls",
+            Self::Fuel => "fuel",
+            Self::ExecutionTime => "microseconds",
+        }
+    }
+
+    /// Whether a binary's structure alone tells what instantiation needs (memory, tables,
+    /// instances), as opposed to a run-time meter that only a declared-limits section can
+    /// speak for before the binary runs.
+    pub const fn is_structural(self) -> bool {
+        matches!(
+            self,
+            Self::Memory | Self::Memories | Self::TableElements | Self::Tables | Self::Instances
+        )
     }
 }
 
@@ -177,6 +270,12 @@ impl fmt::Display for LimitKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.field_name())
     }
+}
+
+/// `duration` in whole microseconds, rounded down, saturating at `u64::MAX`: how
+/// [`LimitKind::ExecutionTime`] is counted.
+pub(crate) fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
@@ -190,6 +289,40 @@ mod tests {
             assert_eq!(limits.cap(kind), u64::MAX);
         }
         assert_eq!(limits.max_execution_time, None);
+        assert_eq!(limits.limit(LimitKind::ExecutionTime), None);
+    }
+
+    #[test]
+    fn index_follows_all_and_names_are_distinct() {
+        for (position, kind) in LimitKind::ALL.iter().enumerate() {
+            assert_eq!(kind.index(), position);
+        }
+        for a in LimitKind::ALL {
+            for b in LimitKind::ALL {
+                assert_eq!(a == b, a.field_name() == b.field_name());
+                assert_eq!(a == b, a.label() == b.label());
+                assert_eq!(a < b, a.index() < b.index());
+            }
+        }
+    }
+
+    #[test]
+    fn execution_time_reads_in_whole_microseconds() {
+        let limits = ResourceLimits {
+            max_execution_time: Some(Duration::from_nanos(1_500)),
+            ..ResourceLimits::unlimited()
+        };
+        assert_eq!(limits.cap(LimitKind::ExecutionTime), 1);
+        assert_eq!(limits.limit(LimitKind::ExecutionTime), Some(1));
+        let forever = ResourceLimits {
+            max_execution_time: Some(Duration::MAX),
+            ..ResourceLimits::unlimited()
+        };
+        assert_eq!(forever.limit(LimitKind::ExecutionTime), None);
+        let conservative = ResourceLimits::conservative();
+        assert_eq!(conservative.limit(LimitKind::Tables), Some(16));
+        assert_eq!(conservative.limit(LimitKind::Memory), Some(64 << 20));
+        assert_eq!(conservative.limit(LimitKind::ExecutionTime), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 
-use crate::limits::{LimitKind, ResourceLimits};
+use crate::limits::{LimitKind, ResourceLimits, micros};
 
 /// Counters matching [`ResourceLimits`] field for field.
 ///
@@ -53,34 +53,42 @@ impl ResourceUsage {
         resource_bytes: 0,
     };
 
-    /// The counter for `kind`, widened to `u64`.
+    /// The counter for `kind` in the kind's [`unit`](LimitKind::unit), widened to `u64`.
+    ///
+    /// Execution time is whole microseconds, rounded down (saturating), like
+    /// [`ResourceLimits::cap`]: rounding both down keeps `used <= cap` whenever the
+    /// durations are within the limit.
     pub fn used(&self, kind: LimitKind) -> u64 {
         let wide = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
         match kind {
             LimitKind::Memory => wide(self.memory_used),
-            LimitKind::TableElements => wide(self.table_elements_used),
-            LimitKind::FunctionCalls => self.function_calls_made,
-            LimitKind::HostCalls => self.host_calls_made,
             LimitKind::Memories => wide(self.memories),
+            LimitKind::TableElements => wide(self.table_elements_used),
             LimitKind::Tables => wide(self.tables),
             LimitKind::Instances => wide(self.instances),
             LimitKind::Resources => wide(self.resources),
+            LimitKind::FunctionCalls => self.function_calls_made,
+            LimitKind::HostCalls => self.host_calls_made,
             LimitKind::Fuel => self.fuel_consumed,
+            LimitKind::ExecutionTime => micros(self.execution_time),
         }
     }
 
-    /// `true` when every counter is at or below its cap in `limits`. The manager keeps this
-    /// true at all times; the method exists for tests, assertions and metrics.
+    /// `true` when every counter is at or below its cap in `limits` (execution time compared
+    /// as `Duration`s, not as rounded microseconds). The manager keeps this true at all
+    /// times; the method exists for tests, assertions and metrics.
     pub fn is_within(&self, limits: &ResourceLimits) -> bool {
-        LimitKind::ALL
-            .iter()
-            .all(|&kind| self.used(kind) <= limits.cap(kind))
-            && limits
+        LimitKind::ALL.iter().all(|&kind| match kind {
+            LimitKind::ExecutionTime => limits
                 .max_execution_time
-                .is_none_or(|max| self.execution_time <= max)
+                .is_none_or(|max| self.execution_time <= max),
+            _ => self.used(kind) <= limits.cap(kind),
+        })
     }
 
-    /// How much of `kind` is still available under `limits` (zero, never negative).
+    /// How much of `kind` is still available under `limits` (zero, never negative), in the
+    /// kind's unit. For execution time both sides are whole microseconds rounded down, so the
+    /// answer may be a microsecond off the exact `Duration` difference.
     pub fn headroom(&self, limits: &ResourceLimits, kind: LimitKind) -> u64 {
         limits.cap(kind).saturating_sub(self.used(kind))
     }
@@ -124,6 +132,12 @@ mod tests {
         usage.execution_time = Duration::from_millis(5);
         assert!(usage.is_within(&limits));
         usage.execution_time = Duration::from_millis(6);
+        assert!(!usage.is_within(&limits));
+        assert_eq!(usage.used(LimitKind::ExecutionTime), 6_000);
+        assert_eq!(usage.headroom(&limits, LimitKind::ExecutionTime), 0);
+        // Past the limit by less than a microsecond: the rounded numbers tie, the check does not.
+        usage.execution_time = Duration::from_millis(5) + Duration::from_nanos(1);
+        assert_eq!(usage.used(LimitKind::ExecutionTime), 5_000);
         assert!(!usage.is_within(&limits));
         assert!(ResourceUsage::default().is_zero());
     }

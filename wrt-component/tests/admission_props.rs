@@ -9,8 +9,8 @@ use arbitrary::Unstructured;
 use proptest::prelude::*;
 use support::big_module::{self, big_module};
 use wasmparser_count::Count;
-use wrt_component::ResourceLimits;
-use wrt_component::admission::{Budget, DeclaredLimits, Requirements, admit, read_requirements};
+use wrt_component::admission::{DeclaredLimits, Requirements, admit, read_requirements};
+use wrt_component::{LimitKind, ResourceLimits};
 
 /// The independent count: a straight walk over wasmparser's payloads, sharing no code with
 /// the admission reader.
@@ -208,18 +208,18 @@ proptest! {
         let initial_elements = count.tables.iter().fold(0u64, |sum, t| sum.saturating_add(t.0));
         prop_assert_eq!(totals.table_initial_elements, initial_elements);
         let report = admit(&requirements, &ResourceLimits::default());
-        prop_assert_eq!(report.rows.len(), Budget::COUNT);
+        prop_assert_eq!(report.rows.len(), LimitKind::COUNT);
     }
 
     #[test]
     fn declared_limits_round_trip_and_arbitrary_payloads_never_panic(
-        values in proptest::collection::vec(proptest::option::of(any::<u64>()), Budget::COUNT),
+        values in proptest::collection::vec(proptest::option::of(any::<u64>()), LimitKind::COUNT),
         payload in proptest::collection::vec(any::<u8>(), 0..64),
     ) {
         let mut declared = DeclaredLimits::default();
-        for (budget, value) in Budget::ALL.iter().zip(&values) {
+        for (kind, value) in LimitKind::ALL.iter().zip(&values) {
             if let Some(value) = value {
-                declared.set(*budget, *value);
+                declared.set(*kind, *value);
             }
         }
         prop_assert_eq!(DeclaredLimits::parse(&declared.encode()), Ok(declared));

@@ -5,7 +5,7 @@ mod support;
 
 use support::fixtures::{self, requirements as read};
 use wrt_component::admission::{
-    AdmissionReport, Budget, LimitRow, ModuleRequirements, Origin, Policy, Requirements, Verdict,
+    AdmissionReport, LimitRow, ModuleRequirements, Origin, Policy, Requirements, Verdict,
     ViolationReason, admit, admit_with,
 };
 use wrt_component::{LimitKind, ResourceLimits};
@@ -20,7 +20,7 @@ fn module(name: &str) -> ModuleRequirements {
 }
 
 fn row(report: &AdmissionReport, kind: LimitKind) -> LimitRow {
-    *report.row(Budget::Counted(kind)).unwrap()
+    *report.row(kind).unwrap()
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn requested_memory_above_the_limit_is_refused() {
     let violation = report.violations[0];
     assert_eq!(violation.reason, ViolationReason::RequestedExceedsLimit);
     assert_eq!((violation.value, violation.limit), (PAGE, PAGE / 2));
-    assert_eq!(violation.budget, Budget::Counted(LimitKind::Memory));
+    assert_eq!(violation.kind, LimitKind::Memory);
     assert!(violation.to_string().contains("max_memory"));
 }
 
@@ -238,10 +238,7 @@ fn imported_unbounded_table_and_tables_count() {
     );
     assert_eq!(row(&report, LimitKind::Tables).verdict, Verdict::Exceeds);
     assert_eq!(report.violations.len(), 1);
-    assert_eq!(
-        report.violations[0].budget,
-        Budget::Counted(LimitKind::Tables)
-    );
+    assert_eq!(report.violations[0].kind, LimitKind::Tables);
 }
 
 #[test]
@@ -278,10 +275,7 @@ fn component_charges_what_it_instantiates() {
     );
     assert_eq!(row(&report, LimitKind::Instances).requested, Some(8));
     assert_eq!(report.violations.len(), 1);
-    assert_eq!(
-        report.violations[0].budget,
-        Budget::Counted(LimitKind::Instances)
-    );
+    assert_eq!(report.violations[0].kind, LimitKind::Instances);
 }
 
 #[test]
@@ -297,14 +291,11 @@ fn declared_limits_fill_the_run_time_rows() {
     let report = admit(&requirements, &ResourceLimits::default());
     assert!(report.is_admitted());
     let declared = |budget| report.row(budget).unwrap().declared;
-    assert_eq!(declared(Budget::Counted(LimitKind::Memory)), Some(131_072));
-    assert_eq!(declared(Budget::Counted(LimitKind::Resources)), Some(32));
-    assert_eq!(
-        declared(Budget::Counted(LimitKind::FunctionCalls)),
-        Some(1_000_000)
-    );
-    assert_eq!(declared(Budget::Counted(LimitKind::HostCalls)), Some(500));
-    assert_eq!(declared(Budget::ExecutionTime), Some(20_000));
+    assert_eq!(declared(LimitKind::Memory), Some(131_072));
+    assert_eq!(declared(LimitKind::Resources), Some(32));
+    assert_eq!(declared(LimitKind::FunctionCalls), Some(1_000_000));
+    assert_eq!(declared(LimitKind::HostCalls), Some(500));
+    assert_eq!(declared(LimitKind::ExecutionTime), Some(20_000));
     assert_eq!(row(&report, LimitKind::HostCalls).verdict, Verdict::Fits);
 
     let bare = admit(&read("memory_defined.wasm"), &ResourceLimits::default());
@@ -313,7 +304,7 @@ fn declared_limits_fill_the_run_time_rows() {
         Verdict::NotDeclared
     );
     assert_eq!(
-        bare.row(Budget::ExecutionTime).unwrap().verdict,
+        bare.row(LimitKind::ExecutionTime).unwrap().verdict,
         Verdict::NotDeclared
     );
 }
@@ -326,11 +317,8 @@ fn declared_need_above_a_limit_is_refused() {
         ..ResourceLimits::default()
     };
     let report = admit(&read("declared_limits.wasm"), &limits);
-    let budgets: Vec<Budget> = report.violations.iter().map(|v| v.budget).collect();
-    assert_eq!(
-        budgets,
-        [Budget::Counted(LimitKind::HostCalls), Budget::ExecutionTime]
-    );
+    let budgets: Vec<LimitKind> = report.violations.iter().map(|v| v.kind).collect();
+    assert_eq!(budgets, [LimitKind::HostCalls, LimitKind::ExecutionTime]);
     for violation in &report.violations {
         assert_eq!(violation.reason, ViolationReason::DeclaredExceedsLimit);
     }
@@ -355,15 +343,15 @@ fn a_refusal_lists_every_violated_limit() {
         max_fuel: 0,
     };
     let report = admit(&read("declared_limits.wasm"), &zero);
-    let mut violated: Vec<Budget> = report.violations.iter().map(|v| v.budget).collect();
+    let mut violated: Vec<LimitKind> = report.violations.iter().map(|v| v.kind).collect();
     violated.sort();
-    let mut expected: Vec<Budget> = Budget::ALL
+    let mut expected: Vec<LimitKind> = LimitKind::ALL
         .into_iter()
         .filter(|b| {
             !matches!(
                 b,
                 // No table in the binary; fuel cannot be declared in version 1.
-                Budget::Counted(LimitKind::TableElements | LimitKind::Tables | LimitKind::Fuel)
+                LimitKind::TableElements | LimitKind::Tables | LimitKind::Fuel
             )
         })
         .collect();
@@ -372,7 +360,7 @@ fn a_refusal_lists_every_violated_limit() {
     // What the binary holds at instantiation is over already; the run-time meters are over
     // by what the section declares.
     for violation in &report.violations {
-        let reason = if violation.budget.is_structural() {
+        let reason = if violation.kind.is_structural() {
             ViolationReason::RequestedExceedsLimit
         } else {
             ViolationReason::DeclaredExceedsLimit
@@ -382,7 +370,7 @@ fn a_refusal_lists_every_violated_limit() {
     for row in &report.rows {
         assert_eq!(
             row.verdict == Verdict::Exceeds,
-            violated.contains(&row.budget),
+            violated.contains(&row.kind),
             "{row:?}"
         );
     }
@@ -391,6 +379,6 @@ fn a_refusal_lists_every_violated_limit() {
 #[test]
 fn every_budget_has_exactly_one_row_in_order() {
     let report = admit(&read("component_nested.wasm"), &ResourceLimits::default());
-    let budgets: Vec<Budget> = report.rows.iter().map(|r| r.budget).collect();
-    assert_eq!(budgets, Budget::ALL);
+    let budgets: Vec<LimitKind> = report.rows.iter().map(|r| r.kind).collect();
+    assert_eq!(budgets, LimitKind::ALL);
 }

@@ -14,8 +14,8 @@ use wrt_component::{ComponentId, LimitKind, ResourceCategory};
 use wrt_foundation::clock::StdClock;
 use wrt_foundation::memory::MemoryPool;
 use wrt_metrics::{
-    AllocationRecorder, CategoryFigures, ComponentFigures, LimitFigures, MeteredLimit,
-    MetricsSource, PoolFigures, Report, ResourceMetrics, ResourceMetricsCollector, export,
+    AllocationRecorder, CategoryFigures, ComponentFigures, LimitFigures, MetricsSource,
+    PoolFigures, Report, ResourceMetrics, ResourceMetricsCollector, export,
 };
 
 const POOLS: usize = 8;
@@ -49,8 +49,8 @@ impl Fleet {
                 ..LimitFigures::default()
             };
             ComponentFigures::new(ComponentId(i as u32))
-                .with(MeteredLimit::Counted(LimitKind::Memory), memory)
-                .with(MeteredLimit::ExecutionTime, time)
+                .with(LimitKind::Memory, memory)
+                .with(LimitKind::ExecutionTime, time)
         });
         Self {
             categories,

@@ -3,13 +3,12 @@
 
 use core::time::Duration;
 
-use wrt_component::ResourceCategory;
+use wrt_component::{LimitKind, ResourceCategory};
 use wrt_foundation::{Clock, Timestamp};
 
 use crate::figures::{
     CategoryFigures, ComponentFigures, FreeSpace, LimitFigures, PlatformMemory, PoolFigures,
 };
-use crate::limit::MeteredLimit;
 use crate::metrics::{ComponentMetrics, LimitMetrics, PoolMetrics, ResourceMetrics};
 use crate::source::{MetricsSource, Report, Sink};
 
@@ -143,7 +142,7 @@ struct Collection<'m, const POOLS: usize, const COMPONENTS: usize> {
     live_high_water: [usize; ResourceCategory::COUNT],
     /// Per stored component (by position), which limits were reported in this collection:
     /// the first report of a limit replaces last collection's figures, later ones add.
-    limits_reported: [[bool; MeteredLimit::COUNT]; COMPONENTS],
+    limits_reported: [[bool; LimitKind::COUNT]; COMPONENTS],
 }
 
 impl<'m, const POOLS: usize, const COMPONENTS: usize> Collection<'m, POOLS, COMPONENTS> {
@@ -173,7 +172,7 @@ impl<'m, const POOLS: usize, const COMPONENTS: usize> Collection<'m, POOLS, COMP
             pools_reported: 0,
             memory_high_water: 0,
             live_high_water: [0; ResourceCategory::COUNT],
-            limits_reported: [[false; MeteredLimit::COUNT]; COMPONENTS],
+            limits_reported: [[false; LimitKind::COUNT]; COMPONENTS],
         }
     }
 
@@ -298,7 +297,7 @@ impl<const POOLS: usize, const COMPONENTS: usize> Sink for Collection<'_, POOLS,
                 let fresh = ComponentMetrics {
                     id: figures.id,
                     present: false,
-                    limits: [None; MeteredLimit::COUNT],
+                    limits: [None; LimitKind::COUNT],
                 };
                 if components.push(fresh).is_err() {
                     self.metrics.dropped_components =

@@ -1,9 +1,8 @@
 //! The figures a [`MetricsSource`](crate::MetricsSource) hands to a
 //! [`Report`](crate::Report): plain numbers, copied out, never borrowed.
 
-use wrt_component::ComponentId;
+use wrt_component::{ComponentId, LimitKind};
 
-use crate::limit::MeteredLimit;
 use crate::ratio::Ratio;
 
 /// What a source knows about one [`ResourceCategory`](wrt_component::ResourceCategory).
@@ -125,7 +124,8 @@ impl PoolFigures {
     }
 }
 
-/// Use of one limit by one component.
+/// Use of one limit by one component, in the limit's [`unit`](LimitKind::unit) (whole
+/// microseconds for execution time).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LimitFigures {
     /// Amount held (or spent this period) right now.
@@ -144,9 +144,9 @@ pub struct LimitFigures {
 pub struct ComponentFigures {
     /// The component.
     pub id: ComponentId,
-    /// One entry per [`MeteredLimit`], indexed by [`MeteredLimit::index`]; `None` where the
+    /// One entry per [`LimitKind`], indexed by [`LimitKind::index`]; `None` where the
     /// source does not meter that limit.
-    pub limits: [Option<LimitFigures>; MeteredLimit::COUNT],
+    pub limits: [Option<LimitFigures>; LimitKind::COUNT],
 }
 
 impl ComponentFigures {
@@ -154,7 +154,7 @@ impl ComponentFigures {
     pub const fn new(id: ComponentId) -> Self {
         Self {
             id,
-            limits: [None; MeteredLimit::COUNT],
+            limits: [None; LimitKind::COUNT],
         }
     }
 
@@ -162,14 +162,14 @@ impl ComponentFigures {
     ///
     /// ```
     /// use wrt_component::{ComponentId, LimitKind};
-    /// use wrt_metrics::{ComponentFigures, LimitFigures, MeteredLimit};
+    /// use wrt_metrics::{ComponentFigures, LimitFigures};
     ///
     /// let used = LimitFigures { used: 4096, limit: Some(65_536), ..Default::default() };
-    /// let figures = ComponentFigures::new(ComponentId(1)).with(LimitKind::Memory.into(), used);
-    /// assert_eq!(figures.get(MeteredLimit::Counted(LimitKind::Memory)), Some(&used));
+    /// let figures = ComponentFigures::new(ComponentId(1)).with(LimitKind::Memory, used);
+    /// assert_eq!(figures.get(LimitKind::Memory), Some(&used));
     /// ```
     #[must_use]
-    pub fn with(mut self, limit: MeteredLimit, figures: LimitFigures) -> Self {
+    pub fn with(mut self, limit: LimitKind, figures: LimitFigures) -> Self {
         if let Some(slot) = self.limits.get_mut(limit.index()) {
             *slot = Some(figures);
         }
@@ -177,7 +177,7 @@ impl ComponentFigures {
     }
 
     /// The figures of `limit`, if metered.
-    pub fn get(&self, limit: MeteredLimit) -> Option<&LimitFigures> {
+    pub fn get(&self, limit: LimitKind) -> Option<&LimitFigures> {
         self.limits.get(limit.index()).and_then(Option::as_ref)
     }
 }

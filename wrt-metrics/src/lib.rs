@@ -65,7 +65,6 @@ extern crate std;
 pub mod collector;
 pub mod export;
 pub mod figures;
-pub mod limit;
 pub mod metrics;
 pub mod optimizer;
 pub mod ratio;
@@ -77,7 +76,6 @@ pub use collector::ResourceMetricsCollector;
 pub use figures::{
     CategoryFigures, ComponentFigures, FreeSpace, LimitFigures, PlatformMemory, PoolFigures,
 };
-pub use limit::MeteredLimit;
 pub use metrics::{CategoryMetrics, ComponentMetrics, LimitMetrics, PoolMetrics, ResourceMetrics};
 pub use optimizer::{
     Change, LimitDirection, LimitRecommendation, MemoryChange, OptimizationResult, OptimizerConfig,

@@ -9,11 +9,10 @@
 
 use core::time::Duration;
 
-use wrt_component::{ComponentId, ResourceCategory};
+use wrt_component::{ComponentId, LimitKind, ResourceCategory};
 use wrt_foundation::{BoundedVec, Timestamp};
 
 use crate::figures::{FreeSpace, PlatformMemory};
-use crate::limit::MeteredLimit;
 use crate::ratio::Ratio;
 
 /// One resource category: now, at its peak, and its allocation totals.
@@ -114,19 +113,19 @@ pub struct ComponentMetrics {
     /// `true` when the component was reported at the last collection. An absent component
     /// keeps its history (its peaks still say what it needed) with its current use at zero.
     pub present: bool,
-    /// Per [`MeteredLimit`], indexed by [`MeteredLimit::index`]; `None` when never metered.
-    pub limits: [Option<LimitMetrics>; MeteredLimit::COUNT],
+    /// Per [`LimitKind`], indexed by [`LimitKind::index`]; `None` when never metered.
+    pub limits: [Option<LimitMetrics>; LimitKind::COUNT],
 }
 
 impl ComponentMetrics {
     /// The metrics of `limit`, if it was ever metered.
-    pub fn limit(&self, limit: MeteredLimit) -> Option<&LimitMetrics> {
+    pub fn limit(&self, limit: LimitKind) -> Option<&LimitMetrics> {
         self.limits.get(limit.index()).and_then(Option::as_ref)
     }
 
-    /// Every metered limit with its metrics, in [`MeteredLimit::ALL`] order.
-    pub fn metered(&self) -> impl Iterator<Item = (MeteredLimit, &LimitMetrics)> {
-        MeteredLimit::ALL
+    /// Every metered limit with its metrics, in [`LimitKind::ALL`] order.
+    pub fn metered(&self) -> impl Iterator<Item = (LimitKind, &LimitMetrics)> {
+        LimitKind::ALL
             .iter()
             .zip(self.limits.iter())
             .filter_map(|(name, metrics)| metrics.as_ref().map(|m| (*name, m)))

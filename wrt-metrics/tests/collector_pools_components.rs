@@ -7,7 +7,7 @@ use common::{MEMORY, SECOND, Scripted, collect_once, ratio};
 use wrt_component::ComponentId;
 use wrt_foundation::{Clock, ManualClock};
 use wrt_metrics::{
-    ComponentFigures, LimitFigures, MeteredLimit, MetricsSource, Named, PoolFigures, Ratio,
+    ComponentFigures, LimitFigures, MetricsSource, Named, PoolFigures, Ratio,
     ResourceMetricsCollector,
 };
 
@@ -170,7 +170,7 @@ fn the_same_component_reported_twice_adds_up_and_overflow_is_counted() {
 fn two_sources_metering_different_limits_of_one_component_each_keep_their_own() {
     // One source meters the component's memory, another its tables: neither report may
     // be added to (or erase) the other's limit, in the first collection or any later one.
-    let tables = MeteredLimit::Counted(wrt_component::LimitKind::Tables);
+    let tables = wrt_component::LimitKind::Tables;
     let table_use = LimitFigures {
         used: 3,
         limit: Some(10),

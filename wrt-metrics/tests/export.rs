@@ -12,8 +12,8 @@ use serde_json::Value;
 use wrt_component::{ComponentId, LimitKind, ResourceCategory};
 use wrt_foundation::ManualClock;
 use wrt_metrics::{
-    CategoryFigures, ComponentFigures, FreeSpace, LimitFigures, MeteredLimit, OptimizerConfig,
-    PoolFigures, ResourceMetrics, ResourceMetricsCollector, ResourceOptimizer, export,
+    CategoryFigures, ComponentFigures, FreeSpace, LimitFigures, OptimizerConfig, PoolFigures,
+    ResourceMetrics, ResourceMetricsCollector, ResourceOptimizer, export,
 };
 
 /// A pool name that needs every kind of escaping.
@@ -42,7 +42,7 @@ fn rich_metrics() -> ResourceMetrics<4, 4> {
     pool.bytes_requested = Some(1_000);
     pool.largest_request = Some(250);
     source.pools = vec![pool, PoolFigures::new("plain", 64, 4, 1)];
-    let memory = MeteredLimit::Counted(LimitKind::Memory);
+    let memory = LimitKind::Memory;
     source.components = vec![
         ComponentFigures::new(ComponentId(7))
             .with(
@@ -55,7 +55,7 @@ fn rich_metrics() -> ResourceMetrics<4, 4> {
                 },
             )
             .with(
-                MeteredLimit::ExecutionTime,
+                LimitKind::ExecutionTime,
                 LimitFigures {
                     used: 1_500,
                     limit: None,
@@ -294,7 +294,7 @@ fn json_is_valid_and_carries_every_figure() {
     );
     assert_eq!(
         component["limits"]["max_execution_time"]["unit"],
-        "nanoseconds"
+        "microseconds"
     );
 
     let mut empty = String::new();

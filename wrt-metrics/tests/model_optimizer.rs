@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use wrt_component::{ComponentId, LimitKind};
 use wrt_foundation::ManualClock;
 use wrt_metrics::{
-    ComponentFigures, LimitDirection, LimitFigures, MeteredLimit, OptimizerConfig, Ratio,
-    Recommendation, ResourceMetricsCollector, ResourceOptimizer,
+    ComponentFigures, LimitDirection, LimitFigures, OptimizerConfig, Ratio, Recommendation,
+    ResourceMetricsCollector, ResourceOptimizer,
 };
 
 const BLOCK: usize = 4096;
@@ -105,7 +105,7 @@ proptest! {
     ) {
         let clock = ManualClock::new();
         let mut collector = ResourceMetricsCollector::<0, 1>::new(STEP);
-        let memory = MeteredLimit::Counted(LimitKind::Memory);
+        let memory = LimitKind::Memory;
         let mut refusals = 0;
         for (wanted, extra) in &trace {
             // The component holds what the cap allows; what it could not get was refused.

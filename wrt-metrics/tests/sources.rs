@@ -15,9 +15,8 @@ use wrt_foundation::memory::{
     BlockHandle, FixedMemoryManager, MemoryPool, MemoryProtection, PAGE_SIZE,
 };
 use wrt_metrics::{
-    AllocationRecorder, Change, MeteredLimit, MetricsSource, Named, OptimizerConfig,
-    PlatformMemory, PoolFigures, Ratio, Recommendation, Report, ResourceMetrics,
-    ResourceMetricsCollector, ResourceOptimizer,
+    AllocationRecorder, Change, MetricsSource, Named, OptimizerConfig, PlatformMemory, PoolFigures,
+    Ratio, Recommendation, Report, ResourceMetrics, ResourceMetricsCollector, ResourceOptimizer,
 };
 use wrt_platform::PlatformResourceProvider;
 use wrt_platform::embedded::EmbeddedResourceProvider;
@@ -121,11 +120,15 @@ fn component_manager_reports_every_limit_and_reaching_one_counts() {
         (memory.used, memory.limit, memory.collections_at_limit),
         (4096, Some(4096), 2)
     );
-    let time = c.limit(MeteredLimit::ExecutionTime).unwrap();
-    assert_eq!((time.used, time.limit), (1_500_000, Some(2_000_000)));
-    let calls = c.limit(LimitKind::HostCalls.into()).unwrap();
+    let time = c.limit(LimitKind::ExecutionTime).unwrap();
+    assert_eq!(
+        (time.used, time.limit),
+        (1_500, Some(2_000)),
+        "in microseconds"
+    );
+    let calls = c.limit(LimitKind::HostCalls).unwrap();
     assert_eq!(calls.limit, None, "u64::MAX is no limit");
-    assert_eq!(c.metered().count(), MeteredLimit::COUNT);
+    assert_eq!(c.metered().count(), LimitKind::COUNT);
 
     // Reached at two collections: the optimizer raises it.
     let result = ResourceOptimizer::default().optimize::<0, 1, 16>(m);

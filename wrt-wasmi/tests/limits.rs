@@ -274,7 +274,7 @@ fn execution_time_is_charged_at_host_crossings_and_traps_exactly_at_the_limit() 
     assert_eq!(calls.load(Ordering::Relaxed), 11);
     let limiter = store.data().governor.limiter();
     assert_eq!(limiter.usage().execution_time, deadline);
-    assert_eq!(limiter.refusals().by_execution_time(), 1);
+    assert_eq!(limiter.refusals().by_limit(LimitKind::ExecutionTime), 1);
     assert_eq!(
         limiter.refusals().last_trap().unwrap().request,
         Request::ExecutionTime
@@ -340,10 +340,7 @@ fn the_gate_refuses_an_oversized_module_before_instantiation_with_its_report() {
         panic!("admitted a module that needs 100 pages under a 4-page limit");
     };
     assert_eq!(report.violations.len(), 1);
-    assert_eq!(
-        report.violations[0].budget,
-        wrt_component::admission::Budget::Counted(LimitKind::Memory)
-    );
+    assert_eq!(report.violations[0].kind, LimitKind::Memory);
     assert_eq!(engine.budget().usage(), before);
 }
 

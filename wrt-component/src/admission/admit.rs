@@ -4,18 +4,17 @@ use alloc::vec::Vec;
 
 use crate::limits::{LimitKind, ResourceLimits};
 
-use super::budget::Budget;
 use super::report::{AdmissionReport, LimitRow, Policy, Verdict, Violation, ViolationReason};
 use super::requirements::Requirements;
 use super::totals::Totals;
 
 /// Judge `requirements` against `limits` with the default [`Policy::WorstCase`].
 ///
-/// Every budget gets a row; every violated budget gets a [`Violation`], so a refusal says all
-/// that must change, not only the first problem.
+/// Every [`LimitKind`] gets a row, in [`LimitKind::ALL`] order; every violated limit gets a
+/// [`Violation`], so a refusal says all that must change, not only the first problem.
 ///
 /// ```
-/// use wrt_component::admission::{admit, read_requirements, Budget};
+/// use wrt_component::admission::{admit, read_requirements};
 /// use wrt_component::{LimitKind, ResourceLimits};
 ///
 /// // (module (memory 1 2))
@@ -24,7 +23,7 @@ use super::totals::Totals;
 /// let limits = ResourceLimits { max_memory: 65_536, ..ResourceLimits::default() };
 /// let report = admit(&requirements, &limits);
 /// assert!(!report.is_admitted()); // grows to 2 pages, the limit is 1
-/// let row = report.row(Budget::Counted(LimitKind::Memory)).unwrap();
+/// let row = report.row(LimitKind::Memory).unwrap();
 /// assert_eq!((row.requested, row.worst_case, row.headroom()), (Some(65_536), Some(131_072), Some(-65_536)));
 /// ```
 pub fn admit(requirements: &Requirements, limits: &ResourceLimits) -> AdmissionReport {
@@ -40,13 +39,13 @@ pub fn admit_with(
     let totals = requirements.totals();
     let declared = requirements.declared_limits().copied().unwrap_or_default();
     let mut violations = Vec::new();
-    let rows = Budget::ALL.map(|budget| {
-        let limit = budget.cap(limits);
-        let (requested, worst_case, unbounded) = structural(&totals, budget, limit);
-        let declared = declared.get(budget);
+    let rows = LimitKind::ALL.map(|kind| {
+        let limit = limits.limit(kind);
+        let (requested, worst_case, unbounded) = structural(&totals, kind, limit);
+        let declared = declared.get(kind);
         let (verdict, reason) = judge(requested, worst_case, declared, limit, policy);
         let row = LimitRow {
-            budget,
+            kind,
             requested,
             worst_case,
             declared,
@@ -71,10 +70,10 @@ pub fn admit_with(
     }
 }
 
-/// Requested, worst case and unboundedness of a budget the binary's structure determines.
+/// Requested, worst case and unboundedness of a limit the binary's structure determines.
 fn structural(
     totals: &Totals,
-    budget: Budget,
+    kind: LimitKind,
     limit: Option<u64>,
 ) -> (Option<u64>, Option<u64>, bool) {
     // An unbounded memory or table may grow until the runtime stops it at the limit.
@@ -87,27 +86,25 @@ fn structural(
         (Some(initial), Some(worst), unbounded > 0)
     };
     let count = |n: u64| (Some(n), Some(n), false);
-    match budget {
-        Budget::Counted(LimitKind::Memory) => grow(
+    match kind {
+        LimitKind::Memory => grow(
             totals.memory_initial_bytes,
             totals.memory_maximum_bytes,
             totals.unbounded_memories,
         ),
-        Budget::Counted(LimitKind::TableElements) => grow(
+        LimitKind::TableElements => grow(
             totals.table_initial_elements,
             totals.table_maximum_elements,
             totals.unbounded_tables,
         ),
-        Budget::Counted(LimitKind::Memories) => count(totals.memories),
-        Budget::Counted(LimitKind::Tables) => count(totals.tables),
-        Budget::Counted(LimitKind::Instances) => count(totals.instances),
-        Budget::Counted(
-            LimitKind::Resources
-            | LimitKind::FunctionCalls
-            | LimitKind::HostCalls
-            | LimitKind::Fuel,
-        )
-        | Budget::ExecutionTime => (None, None, false),
+        LimitKind::Memories => count(totals.memories),
+        LimitKind::Tables => count(totals.tables),
+        LimitKind::Instances => count(totals.instances),
+        LimitKind::Resources
+        | LimitKind::FunctionCalls
+        | LimitKind::HostCalls
+        | LimitKind::Fuel
+        | LimitKind::ExecutionTime => (None, None, false),
     }
 }
 
@@ -152,7 +149,7 @@ fn violation_of(row: &LimitRow, reason: ViolationReason) -> Option<Violation> {
         ViolationReason::DeclaredExceedsLimit => row.declared?,
     };
     Some(Violation {
-        budget: row.budget,
+        kind: row.kind,
         reason,
         value,
         limit: row.limit?,
@@ -209,7 +206,7 @@ mod tests {
             unbounded_memories: 1,
             ..Totals::default()
         };
-        let memory = Budget::Counted(LimitKind::Memory);
+        let memory = LimitKind::Memory;
         assert_eq!(
             structural(&totals, memory, Some(100)),
             (Some(10), Some(100), true)
@@ -223,7 +220,7 @@ mod tests {
             (Some(10), Some(u64::MAX), true)
         );
         assert_eq!(
-            structural(&totals, Budget::ExecutionTime, None),
+            structural(&totals, LimitKind::ExecutionTime, None),
             (None, None, false)
         );
     }

@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 
 use crate::limits::LimitKind;
 
-use super::{budget::Budget, leb128::Reader, leb128::write_leb};
+use super::leb128::{Reader, write_leb};
 
 /// Name of the custom section that carries declared limits.
 pub const DECLARED_LIMITS_SECTION: &str = "wrt.limits";
@@ -23,57 +23,57 @@ pub const DECLARED_LIMITS_SECTION: &str = "wrt.limits";
 /// The only format version this crate reads and writes.
 pub const DECLARED_LIMITS_VERSION: u8 = 1;
 
-/// Key of each budget in the section, in [`Budget::ALL`] order. Key 0 is reserved.
+/// Key of each limit in the section, in [`LimitKind::ALL`] order. Key 0 is reserved.
 /// `max_fuel` has no key in version 1: fuel is engine-specific, so a binary cannot declare it.
-const KEYS: [(u32, Budget); 9] = [
-    (1, Budget::Counted(LimitKind::Memory)),
-    (2, Budget::Counted(LimitKind::Memories)),
-    (3, Budget::Counted(LimitKind::TableElements)),
-    (4, Budget::Counted(LimitKind::Tables)),
-    (5, Budget::Counted(LimitKind::Instances)),
-    (6, Budget::Counted(LimitKind::Resources)),
-    (7, Budget::Counted(LimitKind::FunctionCalls)),
-    (8, Budget::Counted(LimitKind::HostCalls)),
-    (9, Budget::ExecutionTime),
+const KEYS: [(u32, LimitKind); 9] = [
+    (1, LimitKind::Memory),
+    (2, LimitKind::Memories),
+    (3, LimitKind::TableElements),
+    (4, LimitKind::Tables),
+    (5, LimitKind::Instances),
+    (6, LimitKind::Resources),
+    (7, LimitKind::FunctionCalls),
+    (8, LimitKind::HostCalls),
+    (9, LimitKind::ExecutionTime),
 ];
 
-/// Limits a binary declares it needs, one optional value per [`Budget`] (bytes for memory,
-/// microseconds for execution time, counts otherwise).
+/// Limits a binary declares it needs, one optional value per [`LimitKind`] in the kind's
+/// [`unit`](LimitKind::unit) (bytes for memory, microseconds for execution time, ...).
 ///
 /// ```
-/// use wrt_component::admission::{Budget, DeclaredLimits};
+/// use wrt_component::admission::DeclaredLimits;
 /// use wrt_component::LimitKind;
 ///
 /// let mut declared = DeclaredLimits::default();
-/// declared.set(Budget::Counted(LimitKind::Memory), 131_072);
+/// declared.set(LimitKind::Memory, 131_072);
 /// let bytes = declared.encode();
 /// assert_eq!(bytes, [0x01, 0x01, 0x01, 0x80, 0x80, 0x08]);
 /// assert_eq!(DeclaredLimits::parse(&bytes), Ok(declared));
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct DeclaredLimits {
-    values: [Option<u64>; Budget::COUNT],
+    values: [Option<u64>; LimitKind::COUNT],
 }
 
 impl DeclaredLimits {
-    /// The declared value for `budget`, if the section names it.
-    pub fn get(&self, budget: Budget) -> Option<u64> {
-        self.values.get(budget.index()).copied().flatten()
+    /// The declared value for `kind`, if the section names it.
+    pub fn get(&self, kind: LimitKind) -> Option<u64> {
+        self.values.get(kind.index()).copied().flatten()
     }
 
-    /// Declare `value` for `budget` (replacing an earlier value). A budget the format has no
+    /// Declare `value` for `kind` (replacing an earlier value). A limit the format has no
     /// key for (`max_fuel`) stays undeclared, so [`encode`](Self::encode) and
     /// [`parse`](Self::parse) remain inverses.
-    pub fn set(&mut self, budget: Budget, value: u64) {
-        if Self::key_of(budget) == 0 {
+    pub fn set(&mut self, kind: LimitKind, value: u64) {
+        if Self::key_of(kind) == 0 {
             return;
         }
-        if let Some(slot) = self.values.get_mut(budget.index()) {
+        if let Some(slot) = self.values.get_mut(kind.index()) {
             *slot = Some(value);
         }
     }
 
-    /// Whether no budget is declared.
+    /// Whether no limit is declared.
     pub fn is_empty(&self) -> bool {
         self.values.iter().all(Option::is_none)
     }
@@ -103,19 +103,19 @@ impl DeclaredLimits {
             });
         }
         let mut declared = Self::default();
-        let mut seen_at = [None::<usize>; Budget::COUNT];
+        let mut seen_at = [None::<usize>; LimitKind::COUNT];
         for _ in 0..count {
             let key_offset = reader.position;
             let key = reader.leb(5, "key")?;
-            let budget = KEYS
+            let kind = KEYS
                 .iter()
                 .find(|(k, _)| u64::from(*k) == key)
-                .map(|(_, budget)| *budget)
+                .map(|(_, kind)| *kind)
                 .ok_or(DeclaredLimitsError::UnknownKey {
                     offset: key_offset,
                     key,
                 })?;
-            if let Some(Some(first_offset)) = seen_at.get(budget.index()) {
+            if let Some(Some(first_offset)) = seen_at.get(kind.index()) {
                 return Err(DeclaredLimitsError::DuplicateKey {
                     offset: key_offset,
                     key,
@@ -123,10 +123,10 @@ impl DeclaredLimits {
                 });
             }
             let value = reader.leb(10, "value")?;
-            if let Some(slot) = seen_at.get_mut(budget.index()) {
+            if let Some(slot) = seen_at.get_mut(kind.index()) {
                 *slot = Some(key_offset);
             }
-            declared.set(budget, value);
+            declared.set(kind, value);
         }
         let trailing = payload.len().saturating_sub(reader.position);
         if trailing > 0 {
@@ -141,12 +141,12 @@ impl DeclaredLimits {
     /// Encode as a section payload, keys in ascending order: the inverse of
     /// [`parse`](Self::parse), used by tools that stamp limits into a binary.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(2 + Budget::COUNT * 12);
+        let mut out = Vec::with_capacity(2 + LimitKind::COUNT * 12);
         out.push(DECLARED_LIMITS_VERSION);
         let count = KEYS.iter().filter(|(_, b)| self.get(*b).is_some()).count();
         write_leb(&mut out, u64::try_from(count).unwrap_or(0));
-        for (key, budget) in KEYS {
-            if let Some(value) = self.get(budget) {
+        for (key, kind) in KEYS {
+            if let Some(value) = self.get(kind) {
                 write_leb(&mut out, u64::from(key));
                 write_leb(&mut out, value);
             }
@@ -154,10 +154,11 @@ impl DeclaredLimits {
         out
     }
 
-    /// The section key of `budget` (see `docs/declared-limits.md`).
-    pub fn key_of(budget: Budget) -> u32 {
+    /// The section key of `kind` (see `docs/declared-limits.md`); 0 for a limit the format
+    /// has no key for.
+    pub fn key_of(kind: LimitKind) -> u32 {
         KEYS.iter()
-            .find(|(_, b)| *b == budget)
+            .find(|(_, k)| *k == kind)
             .map_or(0, |(key, _)| *key)
     }
 }
@@ -254,8 +255,8 @@ mod tests {
     use super::*;
     use alloc::vec;
 
-    fn memory() -> Budget {
-        Budget::Counted(LimitKind::Memory)
+    fn memory() -> LimitKind {
+        LimitKind::Memory
     }
 
     #[test]
@@ -269,9 +270,9 @@ mod tests {
     #[test]
     fn every_key_round_trips_with_extreme_values() {
         let mut declared = DeclaredLimits::default();
-        for (i, budget) in Budget::ALL.iter().enumerate() {
+        for (i, kind) in LimitKind::ALL.iter().enumerate() {
             let value = if i % 2 == 0 { u64::MAX } else { i as u64 };
-            declared.set(*budget, value);
+            declared.set(*kind, value);
         }
         assert_eq!(DeclaredLimits::parse(&declared.encode()), Ok(declared));
     }
@@ -392,16 +393,10 @@ mod tests {
         let declared = DeclaredLimits::parse(&[1, 3, 1, 0x80, 0x80, 8, 7, 0x90, 0x4e, 8, 0x64]);
         let declared = declared.unwrap();
         assert_eq!(declared.get(memory()), Some(131_072));
-        assert_eq!(
-            declared.get(Budget::Counted(LimitKind::FunctionCalls)),
-            Some(10_000)
-        );
-        assert_eq!(
-            declared.get(Budget::Counted(LimitKind::HostCalls)),
-            Some(100)
-        );
+        assert_eq!(declared.get(LimitKind::FunctionCalls), Some(10_000));
+        assert_eq!(declared.get(LimitKind::HostCalls), Some(100));
         let mut host_calls = DeclaredLimits::default();
-        host_calls.set(Budget::Counted(LimitKind::HostCalls), 100);
+        host_calls.set(LimitKind::HostCalls, 100);
         assert_eq!(host_calls.encode(), [1, 1, 8, 0x64]);
     }
 
@@ -412,6 +407,6 @@ mod tests {
         declared.set(memory(), 7);
         assert_eq!(declared.get(memory()), Some(7));
         assert!(!declared.is_empty());
-        assert_eq!(DeclaredLimits::key_of(Budget::ExecutionTime), 9);
+        assert_eq!(DeclaredLimits::key_of(LimitKind::ExecutionTime), 9);
     }
 }

@@ -6,7 +6,7 @@
 //!    [`Requirements`]: memories, tables, globals, functions, imports, exports, segments,
 //!    custom sections, and for components the nested modules, instances and resource types.
 //! 2. [`admit`] judges the requirements against limits and returns an [`AdmissionReport`]: one
-//!    [`LimitRow`] per [`Budget`] (requested at instantiation, worst case at the declared
+//!    [`LimitRow`] per [`LimitKind`](crate::LimitKind) (requested at instantiation, worst case at the declared
 //!    maxima, declared, limit, headroom) and every [`Violation`].
 //! 3. [`plan`] reserves the admitted instantiation (instances, memories, tables at their
 //!    initial sizes) in a [`ComponentResourceManager`](crate::ComponentResourceManager) and
@@ -27,7 +27,6 @@
 //! in the input's size.
 
 mod admit;
-mod budget;
 mod declared;
 mod error;
 mod gate;
@@ -41,7 +40,6 @@ mod requirements;
 mod totals;
 
 pub use admit::{admit, admit_with};
-pub use budget::Budget;
 pub use declared::{
     DECLARED_LIMITS_SECTION, DECLARED_LIMITS_VERSION, DeclaredLimits, DeclaredLimitsError,
 };

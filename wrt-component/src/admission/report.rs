@@ -1,11 +1,11 @@
-//! [`AdmissionReport`]: one row per budget and a decision that names every violation.
+//! [`AdmissionReport`]: one row per limit and a decision that names every violation.
 
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::limits::LimitKind;
 use crate::usage::ResourceUsage;
 
-use super::budget::Budget;
 use super::totals::Totals;
 
 /// How growth beyond the limit is judged.
@@ -23,7 +23,7 @@ pub enum Policy {
     Instantiation,
 }
 
-/// What a row says about its budget.
+/// What a row says about its limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Verdict {
     /// Everything known fits under the limit (or there is no limit).
@@ -56,11 +56,11 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// One budget of the report. Numbers are in the budget's [`unit`](Budget::unit).
+/// One limit of the report. Numbers are in the kind's [`unit`](LimitKind::unit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LimitRow {
-    /// Which budget.
-    pub budget: Budget,
+    /// Which limit.
+    pub kind: LimitKind,
     /// Held right after instantiation; `None` for run-time meters.
     pub requested: Option<u64>,
     /// Held with every memory and table at its declared maximum (unbounded ones judged at the
@@ -94,7 +94,7 @@ impl LimitRow {
     }
 }
 
-/// Why a budget refuses the binary.
+/// Why a limit refuses the binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ViolationReason {
     /// Instantiation alone needs more than the limit.
@@ -119,8 +119,8 @@ impl ViolationReason {
 /// One violated limit, with the numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Violation {
-    /// Which budget.
-    pub budget: Budget,
+    /// Which limit.
+    pub kind: LimitKind,
     /// Why.
     pub reason: ViolationReason,
     /// The value that is too large (requested, worst case or declared).
@@ -137,16 +137,16 @@ impl fmt::Display for Violation {
             ViolationReason::DeclaredExceedsLimit => "declared",
         };
         // Counts read best bare: "instances (max_instances): requested 8 exceeds ... 7".
-        let unit = match self.budget.unit() {
-            "count" => "",
-            "bytes" => " bytes",
-            _ => " us",
+        let unit = match self.kind {
+            LimitKind::Memory => " bytes",
+            LimitKind::ExecutionTime => " us",
+            _ => "",
         };
         write!(
             f,
             "{} ({}): {subject} {}{unit} exceeds the limit of {}{unit}",
-            self.budget.label(),
-            self.budget.field_name(),
+            self.kind.label(),
+            self.kind.field_name(),
             self.value,
             self.limit,
         )
@@ -158,8 +158,8 @@ impl fmt::Display for Violation {
 pub struct AdmissionReport {
     /// The policy used.
     pub policy: Policy,
-    /// One row per budget, in [`Budget::ALL`] order.
-    pub rows: [LimitRow; Budget::COUNT],
+    /// One row per limit, in [`LimitKind::ALL`] order.
+    pub rows: [LimitRow; LimitKind::COUNT],
     /// Every violated limit, in row order; empty when admitted.
     pub violations: Vec<Violation>,
     /// What instantiation holds, as read from the binary.
@@ -175,9 +175,9 @@ impl AdmissionReport {
         self.violations.is_empty()
     }
 
-    /// The row of `budget`.
-    pub fn row(&self, budget: Budget) -> Option<&LimitRow> {
-        self.rows.get(budget.index())
+    /// The row of `kind`.
+    pub fn row(&self, kind: LimitKind) -> Option<&LimitRow> {
+        self.rows.get(kind.index())
     }
 
     /// Instantiations of modules or components the binary imports: their needs are not in the
@@ -190,7 +190,6 @@ impl AdmissionReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::limits::LimitKind;
 
     fn row(
         requested: Option<u64>,
@@ -199,7 +198,7 @@ mod tests {
         limit: Option<u64>,
     ) -> LimitRow {
         LimitRow {
-            budget: Budget::Counted(LimitKind::Instances),
+            kind: LimitKind::Instances,
             requested,
             worst_case: worst,
             declared,
@@ -227,7 +226,7 @@ mod tests {
     #[test]
     fn violations_read_as_sentences() {
         let violation = Violation {
-            budget: Budget::Counted(LimitKind::Instances),
+            kind: LimitKind::Instances,
             reason: ViolationReason::RequestedExceedsLimit,
             value: 8,
             limit: 7,

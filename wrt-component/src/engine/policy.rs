@@ -1,6 +1,5 @@
 //! [`RefusalPolicy`]: what a refused growth does to the running program.
 
-use super::refusals::limit_index;
 use crate::error::ResourceError;
 use crate::limits::LimitKind;
 
@@ -19,7 +18,9 @@ pub enum OnRefusal {
 /// The integrator's choice of [`OnRefusal`] per limit.
 ///
 /// Only growth can be denied: a refused call, host call, fuel or time charge always traps,
-/// because there is no Wasm-level failure value for "you may not run". Refusals by the
+/// because there is no Wasm-level failure value for "you may not run", whatever the policy
+/// holds for [`FunctionCalls`](LimitKind::FunctionCalls), [`HostCalls`](LimitKind::HostCalls),
+/// [`Fuel`](LimitKind::Fuel) or [`ExecutionTime`](LimitKind::ExecutionTime). Refusals by the
 /// runtime-wide budget follow [`budget`](Self::budget).
 ///
 /// ```
@@ -57,7 +58,7 @@ impl RefusalPolicy {
     /// This policy with `kind`'s refusals doing `action`.
     #[must_use]
     pub fn with(mut self, kind: LimitKind, action: OnRefusal) -> Self {
-        if let Some(slot) = self.per_limit.get_mut(limit_index(kind)) {
+        if let Some(slot) = self.per_limit.get_mut(kind.index()) {
             *slot = action;
         }
         self
@@ -73,7 +74,7 @@ impl RefusalPolicy {
     /// What a refusal of `kind` does.
     pub fn for_limit(&self, kind: LimitKind) -> OnRefusal {
         self.per_limit
-            .get(limit_index(kind))
+            .get(kind.index())
             .copied()
             .unwrap_or(OnRefusal::Trap)
     }

@@ -4,7 +4,7 @@ use heapless::Vec;
 
 use super::policy::OnRefusal;
 use crate::error::ResourceError;
-use crate::limits::LimitKind;
+use crate::limits::{LimitKind, micros};
 
 /// What was being asked for when a refusal happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,7 +52,6 @@ pub struct RefusalLog {
     total: u64,
     last_trap: Option<Refusal>,
     by_limit: [u64; LimitKind::COUNT],
-    time: u64,
     budget: u64,
     peak_demand: [u64; LimitKind::COUNT],
 }
@@ -73,16 +72,13 @@ impl RefusalLog {
                 requested,
                 used,
                 ..
-            } => {
-                let index = limit_index(kind);
-                if let Some(count) = self.by_limit.get_mut(index) {
-                    *count = count.saturating_add(1);
-                }
-                if let Some(peak) = self.peak_demand.get_mut(index) {
-                    *peak = (*peak).max(used.saturating_add(requested));
-                }
-            }
-            ResourceError::ExecutionTimeExceeded { .. } => self.time = self.time.saturating_add(1),
+            } => self.count(kind, used.saturating_add(requested)),
+            ResourceError::ExecutionTimeExceeded {
+                requested, used, ..
+            } => self.count(
+                LimitKind::ExecutionTime,
+                micros(used.saturating_add(requested)),
+            ),
             ResourceError::BudgetExceeded { .. } => self.budget = self.budget.saturating_add(1),
             _ => {}
         }
@@ -90,28 +86,31 @@ impl RefusalLog {
         let _ = self.kept.push(refusal);
     }
 
+    /// One more refusal by `kind`, whose demand (`used + requested`) was `demand`.
+    fn count(&mut self, kind: LimitKind, demand: u64) {
+        if let Some(count) = self.by_limit.get_mut(kind.index()) {
+            *count = count.saturating_add(1);
+        }
+        if let Some(peak) = self.peak_demand.get_mut(kind.index()) {
+            *peak = (*peak).max(demand);
+        }
+    }
+
     /// The refusals kept, oldest first.
     pub fn kept(&self) -> &[Refusal] {
         &self.kept
     }
 
-    /// Refusals by the component limit `kind`, kept or not.
+    /// Refusals by the component limit `kind` (execution time included), kept or not.
     pub fn by_limit(&self, kind: LimitKind) -> u64 {
-        self.by_limit.get(limit_index(kind)).copied().unwrap_or(0)
+        self.by_limit.get(kind.index()).copied().unwrap_or(0)
     }
 
-    /// The largest `used + requested` among the refusals by `kind`: the demand the limit
-    /// would have had to meet (0 when it refused nothing).
+    /// The largest `used + requested` among the refusals by `kind`, in the kind's
+    /// [`unit`](LimitKind::unit) (whole microseconds for execution time): the demand the
+    /// limit would have had to meet (0 when it refused nothing).
     pub fn peak_demand(&self, kind: LimitKind) -> u64 {
-        self.peak_demand
-            .get(limit_index(kind))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// Refusals by `max_execution_time`.
-    pub const fn by_execution_time(&self) -> u64 {
-        self.time
+        self.peak_demand.get(kind.index()).copied().unwrap_or(0)
     }
 
     /// Refusals by the runtime-wide budget.
@@ -131,10 +130,28 @@ impl RefusalLog {
     }
 }
 
-/// Position of `kind` in [`LimitKind::ALL`], for per-limit arrays.
-pub(crate) fn limit_index(kind: LimitKind) -> usize {
-    LimitKind::ALL
-        .iter()
-        .position(|k| *k == kind)
-        .unwrap_or(usize::MAX)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::component_id::ComponentId;
+    use core::time::Duration;
+
+    #[test]
+    fn execution_time_refusals_count_by_their_kind_in_microseconds() {
+        let mut log = RefusalLog::default();
+        log.record(Refusal {
+            request: Request::ExecutionTime,
+            error: ResourceError::ExecutionTimeExceeded {
+                component: ComponentId(1),
+                requested: Duration::from_nanos(2_500),
+                used: Duration::from_millis(1),
+                limit: Duration::from_millis(1),
+            },
+            action: OnRefusal::Trap,
+        });
+        assert_eq!(log.by_limit(LimitKind::ExecutionTime), 1);
+        assert_eq!(log.peak_demand(LimitKind::ExecutionTime), 1_002);
+        assert_eq!(log.by_limit(LimitKind::Fuel), 0);
+        assert_eq!(log.total(), 1);
+    }
 }

@@ -1,7 +1,9 @@
 //! JSON (RFC 8259), hand-written through `core::fmt::Write`: no serializer dependency in the
 //! library, and it works into a fixed buffer. Figures that do not exist yet are `null`.
 //!
-//! Shape (every count an integer, every ratio a number in `0..=1`, times in nanoseconds):
+//! Shape (every count an integer, every ratio a number in `0..=1`, times in nanoseconds except
+//! a component's limits, which are in each limit's `"unit"`: `max_execution_time` in
+//! microseconds):
 //! `{"collections", "collected_at_ns", "categories": {name: {...}}, "memory": {...},
 //! "allocations": {...}, "contention_events", "heap", "platform", "pools": [...], "components": [...],
 //! "dropped": {...}}`.
@@ -134,7 +136,7 @@ where
             if nth > 0 {
                 out.write_char(',')?;
             }
-            json_string(out, limit.name())?;
+            json_string(out, limit.field_name())?;
             out.write_str(":{\"unit\":")?;
             json_string(out, limit.unit())?;
             write_limit(out, l)?;

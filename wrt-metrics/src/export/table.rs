@@ -218,7 +218,7 @@ where
                 out,
                 "{:<10} {:<20} {:>12} {:>12} {:>12} {:>8} {:>8}",
                 c.id.get(),
-                limit.name(),
+                limit.field_name(),
                 l.used,
                 l.peak_used,
                 &*cap,

@@ -12,6 +12,8 @@ pub use recommendation::{
 };
 pub use result::{MemoryChange, OptimizationResult};
 
+use wrt_component::LimitKind;
+
 use crate::metrics::{LimitMetrics, PoolMetrics, ResourceMetrics};
 use crate::ratio::{Ratio, widen};
 
@@ -183,7 +185,7 @@ impl ResourceOptimizer {
                 };
                 let advice = self.limit_advice(current, observed);
                 let recommended = advice.map_or(current, |(value, _)| value);
-                if limit.is_memory() {
+                if limit == LimitKind::Memory {
                     result.limit_memory.add(current, recommended);
                 }
                 if let Some((recommended, direction)) = advice {

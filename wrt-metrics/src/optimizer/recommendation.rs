@@ -3,9 +3,8 @@
 
 use core::fmt;
 
-use wrt_component::{ComponentId, ResourceCategory};
+use wrt_component::{ComponentId, LimitKind, ResourceCategory};
 
-use crate::limit::MeteredLimit;
 use crate::ratio::widen;
 
 /// A figure as it is now and as recommended.
@@ -79,7 +78,7 @@ pub struct LimitRecommendation {
     /// The component.
     pub component: ComponentId,
     /// Which limit.
-    pub limit: MeteredLimit,
+    pub limit: LimitKind,
     /// The cap now and as recommended.
     pub change: Change<u64>,
     /// Which way and why.

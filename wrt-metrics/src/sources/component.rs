@@ -10,7 +10,6 @@ use wrt_component::{
 use wrt_foundation::Clock;
 
 use crate::figures::{CategoryFigures, ComponentFigures, LimitFigures};
-use crate::limit::MeteredLimit;
 use crate::ratio::widen;
 use crate::source::{MetricsSource, Report};
 
@@ -47,13 +46,9 @@ fn finite(cap: u64) -> Option<u64> {
     (cap != u64::MAX).then_some(cap)
 }
 
-fn nanos(duration: core::time::Duration) -> u64 {
-    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
-}
-
-/// The component's figures: use of every limit (execution time in nanoseconds). The manager
-/// keeps no refusal counts, so `refusals` is 0 and limits are judged "hit" by the
-/// collections at which they were reached.
+/// The component's figures: use of every limit, in its unit (execution time in whole
+/// microseconds). The manager keeps no refusal counts, so `refusals` is 0 and limits are
+/// judged "hit" by the collections at which they were reached.
 impl From<&ComponentResourceManager> for ComponentFigures {
     fn from(component: &ComponentResourceManager) -> Self {
         let (limits, usage) = (component.limits(), component.usage());
@@ -64,14 +59,9 @@ impl From<&ComponentResourceManager> for ComponentFigures {
                 limit: finite(limits.cap(kind)),
                 ..LimitFigures::default()
             };
-            figures = figures.with(kind.into(), used);
+            figures = figures.with(kind, used);
         }
-        let time = LimitFigures {
-            used: nanos(usage.execution_time),
-            limit: limits.max_execution_time.map(nanos),
-            ..LimitFigures::default()
-        };
-        figures.with(MeteredLimit::ExecutionTime, time)
+        figures
     }
 }
 
@@ -112,13 +102,10 @@ impl<B: core::ops::Deref<Target = SharedBudget>> MetricsSource for StoreLimiter<
         let refusals = self.refusals();
         let mut figures = ComponentFigures::from(self.ledger());
         for kind in LimitKind::ALL {
-            if let Some(Some(limit)) = figures.limits.get_mut(MeteredLimit::from(kind).index()) {
+            if let Some(Some(limit)) = figures.limits.get_mut(kind.index()) {
                 limit.refusals = refusals.by_limit(kind);
                 limit.peak_demand = (limit.refusals > 0).then(|| refusals.peak_demand(kind));
             }
-        }
-        if let Some(Some(time)) = figures.limits.get_mut(MeteredLimit::ExecutionTime.index()) {
-            time.refusals = refusals.by_execution_time();
         }
         report.component(figures);
         report.memory_in_use(self.usage().linear_memory());

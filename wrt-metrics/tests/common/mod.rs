@@ -6,8 +6,8 @@ use core::time::Duration;
 use wrt_component::{LimitKind, ResourceCategory};
 use wrt_foundation::{Clock, ManualClock};
 use wrt_metrics::{
-    CategoryFigures, ComponentFigures, FreeSpace, MeteredLimit, MetricsSource, OptimizerConfig,
-    PoolFigures, Ratio, Report, ResourceMetrics, ResourceMetricsCollector, ResourceOptimizer,
+    CategoryFigures, ComponentFigures, FreeSpace, MetricsSource, OptimizerConfig, PoolFigures,
+    Ratio, Report, ResourceMetrics, ResourceMetricsCollector, ResourceOptimizer,
 };
 
 /// The clock step of replayed workloads and traces.
@@ -17,7 +17,7 @@ pub const STEP: Duration = Duration::from_millis(1);
 pub const SECOND: Duration = Duration::from_secs(1);
 
 /// The component limit most tests meter.
-pub const MEMORY: MeteredLimit = MeteredLimit::Counted(LimitKind::Memory);
+pub const MEMORY: LimitKind = LimitKind::Memory;
 
 /// `n / d`, for exact comparisons.
 pub fn ratio(n: u64, d: u64) -> Ratio {
