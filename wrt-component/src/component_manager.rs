@@ -5,6 +5,7 @@ use core::time::Duration;
 
 use crate::component_id::ComponentId;
 use crate::error::ResourceError;
+use crate::limit_refusals::LimitRefusals;
 use crate::limits::{LimitKind, ResourceLimits};
 use crate::usage::ResourceUsage;
 
@@ -119,6 +120,7 @@ pub struct ComponentResourceManager {
     id: ComponentId,
     limits: ResourceLimits,
     usage: ResourceUsage,
+    refusals: LimitRefusals,
 }
 
 impl ComponentResourceManager {
@@ -128,6 +130,7 @@ impl ComponentResourceManager {
             id,
             limits,
             usage: ResourceUsage::ZERO,
+            refusals: LimitRefusals::new(),
         }
     }
 
@@ -144,6 +147,12 @@ impl ComponentResourceManager {
     /// What it holds and has done this period.
     pub const fn usage(&self) -> &ResourceUsage {
         &self.usage
+    }
+
+    /// How often each of its limits refused since it was created (a new period does not
+    /// reset them), counted where the refusal was made.
+    pub const fn refusals(&self) -> &LimitRefusals {
+        &self.refusals
     }
 
     /// The usage after `change`, or why it is refused. Changes nothing.
@@ -219,10 +228,25 @@ impl ComponentResourceManager {
         Ok(u)
     }
 
-    /// Applies `change` if every limit allows it; otherwise changes nothing.
+    /// Applies `change` if every limit allows it; otherwise changes nothing but the count
+    /// of the limit's refusals.
     pub fn apply(&mut self, change: UsageChange) -> Result<(), ResourceError> {
-        self.usage = self.plan(change)?;
+        self.usage = self.plan_counted(change)?;
         Ok(())
+    }
+
+    /// [`plan`](Self::plan) for an operation that will commit the plan if it can: a refusal
+    /// is counted in [`refusals`](Self::refusals). Everything that enforces the limits plans
+    /// through this, so no refusal goes uncounted.
+    pub(crate) fn plan_counted(
+        &mut self,
+        change: UsageChange,
+    ) -> Result<ResourceUsage, ResourceError> {
+        let planned = self.plan(change);
+        if let Err(error) = &planned {
+            self.refusals.record(error);
+        }
+        planned
     }
 
     /// One call against `max_function_calls` or `max_host_calls`: the same check and error as
@@ -253,7 +277,11 @@ impl ComponentResourceManager {
                 }
                 Ok(())
             }
-            _ => Err(self.exceeded(kind, 1, used, limit)),
+            _ => {
+                let error = self.exceeded(kind, 1, used, limit);
+                self.refusals.record(&error);
+                Err(error)
+            }
         }
     }
 

@@ -20,10 +20,25 @@ fn tight() -> ResourceLimits {
     }
 }
 
+/// Applies a change that must be refused: nothing changes but the refusal count of the
+/// limit that refused it (other errors, such as an over-release, count nowhere).
 fn refused_without_change(m: &mut ComponentResourceManager, change: UsageChange) -> ResourceError {
     let before = m.clone();
     let err = m.apply(change).unwrap_err();
-    assert_eq!(*m, before, "{change:?} changed something");
+    assert_eq!(
+        (m.id(), m.limits(), m.usage()),
+        (before.id(), before.limits(), before.usage()),
+        "{change:?} changed something"
+    );
+    let counted = matches!(
+        err,
+        ResourceError::LimitExceeded { .. } | ResourceError::ExecutionTimeExceeded { .. }
+    );
+    assert_eq!(
+        m.refusals().total(),
+        before.refusals().total() + u64::from(counted),
+        "{change:?}: {err:?} counted wrongly"
+    );
     err
 }
 
@@ -205,4 +220,26 @@ fn growth_needs_an_existing_table_or_memory() {
     m.allocate_memory(64).unwrap();
     m.release_memory(64).unwrap();
     assert_eq!(m.usage().memory_used, 0);
+}
+
+#[test]
+fn every_refusal_is_counted_against_its_limit_with_the_demand_it_refused() {
+    let mut m = ComponentResourceManager::new(C, tight());
+    m.create_memory(60).unwrap();
+    assert!(m.allocate_memory(50).is_err());
+    assert!(m.allocate_memory(45).is_err());
+    m.record_host_call().unwrap();
+    assert!(m.record_host_call().is_err());
+    assert!(m.charge_execution_time(Duration::from_millis(11)).is_err());
+    let refusals = m.refusals();
+    assert_eq!(refusals.by_limit(LimitKind::Memory), 2);
+    assert_eq!(refusals.peak_demand(LimitKind::Memory), 110);
+    assert_eq!(refusals.by_limit(LimitKind::HostCalls), 1);
+    assert_eq!(refusals.peak_demand(LimitKind::HostCalls), 2);
+    assert_eq!(refusals.by_limit(LimitKind::ExecutionTime), 1);
+    assert_eq!(refusals.peak_demand(LimitKind::ExecutionTime), 11_000);
+    assert_eq!(refusals.total(), 4);
+    // A new period resets what was spent, not what was refused.
+    m.reset_period();
+    assert_eq!(m.refusals().total(), 4);
 }

@@ -465,6 +465,9 @@ mod tests {
         assert_eq!(s.category(ResourceCategory::Memory).live(), 1);
         assert_eq!(s.category(ResourceCategory::Memory).live_bytes(), 64);
         assert_eq!((s.live_bytes(), s.peak_bytes), (164, 228));
+        // Two memory resources were alive at once before one went.
+        assert_eq!(s.category(ResourceCategory::Memory).peak_live, 2);
+        assert_eq!(s.category(ResourceCategory::IoHandles).peak_live, 1);
         assert_eq!(s.live(), 2);
         assert_eq!(s.success_rate(), Some(1.0));
         let mut removed = 0;

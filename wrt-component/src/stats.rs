@@ -12,6 +12,9 @@ pub struct CategoryStats {
     pub deallocations: u64,
     /// Refused allocations, ever.
     pub failures: u64,
+    /// Most resources of this category alive at once, ever: the peak a collector that
+    /// samples now and then would miss.
+    pub peak_live: u64,
     /// Bytes (descriptors' size hints) alive now, exact: the sum of `usize` hints can pass
     /// `usize::MAX` and come back below it.
     live_exact: u128,
@@ -121,6 +124,7 @@ impl AllocationStats {
         if let Some(c) = self.by_category.get_mut(category.index()) {
             c.allocations = c.allocations.wrapping_add(1);
             c.live_exact = c.live_exact.wrapping_add(bytes);
+            c.peak_live = c.peak_live.max(c.live());
         }
     }
 
@@ -153,6 +157,7 @@ const ZERO_STATS: CategoryStats = CategoryStats {
     allocations: 0,
     deallocations: 0,
     failures: 0,
+    peak_live: 0,
     live_exact: 0,
 };
 

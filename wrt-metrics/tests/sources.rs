@@ -15,8 +15,8 @@ use wrt_foundation::memory::{
     BlockHandle, FixedMemoryManager, MemoryPool, MemoryProtection, PAGE_SIZE,
 };
 use wrt_metrics::{
-    AllocationRecorder, Change, MetricsSource, Named, OptimizerConfig, PlatformMemory, PoolFigures,
-    Ratio, Recommendation, Report, ResourceMetrics, ResourceMetricsCollector, ResourceOptimizer,
+    Change, MetricsSource, Named, OptimizerConfig, PlatformMemory, PoolFigures, Ratio,
+    Recommendation, Report, ResourceMetrics, ResourceMetricsCollector, ResourceOptimizer,
 };
 use wrt_platform::PlatformResourceProvider;
 use wrt_platform::embedded::EmbeddedResourceProvider;
@@ -130,7 +130,11 @@ fn component_manager_reports_every_limit_and_reaching_one_counts() {
     assert_eq!(calls.limit, None, "u64::MAX is no limit");
     assert_eq!(c.metered().count(), LimitKind::COUNT);
 
-    // Reached at two collections: the optimizer raises it.
+    // The component counted its own refusal, with the demand it refused (4096 + 1).
+    assert_eq!((memory.refusals, memory.peak_demand), (1, Some(4097)));
+
+    // Reached at two collections and refused once: the optimizer raises it to a quarter
+    // above the refused demand.
     let result = ResourceOptimizer::default().optimize::<0, 1, 16>(m);
     let raised = result.recommendations.iter().find_map(|r| match r {
         Recommendation::Limit(l) if l.limit == MEMORY => Some(*l),
@@ -140,7 +144,7 @@ fn component_manager_reports_every_limit_and_reaching_one_counts() {
         raised.unwrap().change,
         Change {
             current: 4096,
-            recommended: 5120
+            recommended: 5122
         }
     );
 }
@@ -161,11 +165,11 @@ fn runtime_reports_resources_components_and_budget_and_locks_count_as_contention
     runtime.mark_ready(app, id).unwrap();
     runtime.grant(app, id, plugin).unwrap();
     runtime.lock(app, id).unwrap();
-    let mut recorder = AllocationRecorder::new();
-    let denied = recorder.observe_access(runtime.get(plugin, id).copied());
+    // The runtime counts the refused access itself: no recorder wrapped around it.
+    let denied = runtime.get(plugin, id).copied();
     assert!(matches!(denied, Err(ResourceError::Locked { .. })));
 
-    let m = collect(&(&runtime, &recorder));
+    let m = collect(&runtime);
     assert_eq!(m.category(ResourceCategory::Tables).live, 1);
     assert_eq!((m.memory_in_use, m.memory_budget), (640, Some(10_000)));
     assert_eq!(m.components.len(), 2);
@@ -316,4 +320,36 @@ fn pool_advice_replayed_on_a_real_memory_pool_fits_in_less_memory() {
     };
     assert_eq!(result.pool_waste_before, waste(observed.peak, 4096));
     assert_eq!(result.pool_waste_after, waste(resized.peak, SIZE));
+}
+
+#[test]
+fn the_embedded_free_list_reports_the_fragmentation_it_has() {
+    let mut ram = [0u8; 1024];
+    let mut board: EmbeddedResourceProvider<'_> = EmbeddedResourceProvider::new();
+    board.add_region(&mut ram).unwrap();
+    // One free span: no fragmentation.
+    assert_eq!(collect(&board).heap_fragmentation(), Some(Ratio::ZERO));
+    let blocks: Vec<_> = (0..4)
+        .map(|_| {
+            board
+                .allocate(&wrt_platform::RegionRequest::new(128))
+                .unwrap()
+        })
+        .collect();
+    let mut blocks = blocks.into_iter();
+    let (first, _second, third, _fourth) = (
+        blocks.next().unwrap(),
+        blocks.next().unwrap(),
+        blocks.next().unwrap(),
+        blocks.next().unwrap(),
+    );
+    board.release(first).unwrap();
+    board.release(third).unwrap();
+    // Free: 128 + 128 between live blocks, and the 512 tail: largest 512 of 768.
+    let free = collect(&board).free_space.unwrap();
+    assert_eq!((free.total, free.largest), (768, 512));
+    assert_eq!(
+        collect(&board).heap_fragmentation(),
+        Some(Ratio::new(256, 768).unwrap())
+    );
 }

@@ -4,7 +4,8 @@ use heapless::Vec;
 
 use super::policy::OnRefusal;
 use crate::error::ResourceError;
-use crate::limits::{LimitKind, micros};
+use crate::limit_refusals::LimitRefusals;
+use crate::limits::LimitKind;
 
 /// What was being asked for when a refusal happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,9 +52,8 @@ pub struct RefusalLog {
     kept: Vec<Refusal, { RefusalLog::CAPACITY }>,
     total: u64,
     last_trap: Option<Refusal>,
-    by_limit: [u64; LimitKind::COUNT],
+    limits: LimitRefusals,
     budget: u64,
-    peak_demand: [u64; LimitKind::COUNT],
 }
 
 impl RefusalLog {
@@ -66,34 +66,12 @@ impl RefusalLog {
         if refusal.action == OnRefusal::Trap {
             self.last_trap = Some(refusal);
         }
-        match refusal.error {
-            ResourceError::LimitExceeded {
-                kind,
-                requested,
-                used,
-                ..
-            } => self.count(kind, used.saturating_add(requested)),
-            ResourceError::ExecutionTimeExceeded {
-                requested, used, ..
-            } => self.count(
-                LimitKind::ExecutionTime,
-                micros(used.saturating_add(requested)),
-            ),
-            ResourceError::BudgetExceeded { .. } => self.budget = self.budget.saturating_add(1),
-            _ => {}
+        if let ResourceError::BudgetExceeded { .. } = refusal.error {
+            self.budget = self.budget.saturating_add(1);
         }
+        self.limits.record(&refusal.error);
         // Past the capacity only the count grows: that is the documented behaviour.
         let _ = self.kept.push(refusal);
-    }
-
-    /// One more refusal by `kind`, whose demand (`used + requested`) was `demand`.
-    fn count(&mut self, kind: LimitKind, demand: u64) {
-        if let Some(count) = self.by_limit.get_mut(kind.index()) {
-            *count = count.saturating_add(1);
-        }
-        if let Some(peak) = self.peak_demand.get_mut(kind.index()) {
-            *peak = (*peak).max(demand);
-        }
     }
 
     /// The refusals kept, oldest first.
@@ -103,14 +81,14 @@ impl RefusalLog {
 
     /// Refusals by the component limit `kind` (execution time included), kept or not.
     pub fn by_limit(&self, kind: LimitKind) -> u64 {
-        self.by_limit.get(kind.index()).copied().unwrap_or(0)
+        self.limits.by_limit(kind)
     }
 
     /// The largest `used + requested` among the refusals by `kind`, in the kind's
     /// [`unit`](LimitKind::unit) (whole microseconds for execution time): the demand the
     /// limit would have had to meet (0 when it refused nothing).
     pub fn peak_demand(&self, kind: LimitKind) -> u64 {
-        self.peak_demand.get(kind.index()).copied().unwrap_or(0)
+        self.limits.peak_demand(kind)
     }
 
     /// Refusals by the runtime-wide budget.

@@ -372,7 +372,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
 
     /// Applies `change` to the ledger and the budget, both or neither.
     fn apply(&mut self, change: UsageChange) -> Result<(), ResourceError> {
-        let planned = self.ledger.plan(change)?;
+        let planned = self.ledger.plan_counted(change)?;
         let effect = change.budget_effect();
         if effect.memory == 0 && effect.resources == 0 {
             // Calls, time, fuel, counts: nothing the shared budget holds.

@@ -75,7 +75,7 @@ pub(crate) fn apply_with_budget(
     budget: &mut Budget,
     change: UsageChange,
 ) -> Result<(), ResourceError> {
-    let planned = component.plan(change)?;
+    let planned = component.plan_counted(change)?;
     let effect = change.budget_effect();
     if effect.charge {
         budget.used = budget.plan_charge(effect.memory, effect.resources)?;

@@ -106,6 +106,8 @@ pub struct ResourceRuntime<T, B, S, K, M = NoMetadata> {
     budget: Budget,
     next_component: Option<u32>,
     clock: K,
+    /// Accesses and transitions refused because another component held the lock.
+    contention: u64,
 }
 
 impl<T, B, S, K, M> ResourceRuntime<T, B, S, K, M>
@@ -145,6 +147,7 @@ where
             budget: Budget::new(budget),
             next_component: Some(1),
             clock,
+            contention: 0,
         }
     }
 
@@ -242,6 +245,13 @@ where
     /// only through the checked accessors ([`get`](Self::get) and friends).
     pub const fn resources(&self) -> &ResourceManager<ManagedResource<T>, B, M> {
         &self.resources
+    }
+
+    /// Accesses (`get`, `get_mut`) and lifecycle actions refused since the runtime was
+    /// created because another component held the resource's lock: the runtime's own count
+    /// of lock contention, what a metrics report shows as contention events.
+    pub const fn contention_events(&self) -> u64 {
+        self.contention
     }
 
     /// The clock the runtime stamps accesses with.

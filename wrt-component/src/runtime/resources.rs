@@ -51,6 +51,15 @@ fn permitted<T, B: Backend<RuntimeEntry<T>>, M: Backend<Metadata>>(
     }
 }
 
+/// One more contention event when `result` was refused because another component holds
+/// the resource's lock.
+#[inline]
+fn count_contention<R>(events: &mut u64, result: &Result<R, ResourceError>) {
+    if let Err(ResourceError::Locked { .. }) = result {
+        *events = events.saturating_add(1);
+    }
+}
+
 impl<T, B, S, K, M> ResourceRuntime<T, B, S, K, M>
 where
     B: Backend<RuntimeEntry<T>>,
@@ -99,7 +108,7 @@ where
                 ResourceError::UnknownComponent { component: owner },
             ));
         };
-        let planned = match component.plan(UsageChange::ReserveResource(bytes)) {
+        let planned = match component.plan_counted(UsageChange::ReserveResource(bytes)) {
             Ok(planned) => planned,
             Err(error) => return Err(Refused::new(value, error)),
         };
@@ -134,7 +143,10 @@ where
     ) -> Result<&mut T, ResourceError> {
         self.require(component)?;
         let now = self.clock.now();
-        permitted(&mut self.resources, id, component, Need::Permitted)?.access(id, component, now)
+        let accessed = permitted(&mut self.resources, id, component, Need::Permitted)
+            .and_then(|resource| resource.access(id, component, now));
+        count_contention(&mut self.contention, &accessed);
+        accessed
     }
 
     /// `Allocated` → `Ready`: the owner has initialised it.
@@ -222,11 +234,11 @@ where
         self.owner_hands_to(component, id, to, LifecycleAction::Transfer)?;
         let bytes = self.resources.descriptor(id)?.charged_bytes();
         let to_planned = self
-            .require(to)?
-            .plan(UsageChange::ReserveResource(bytes))?;
+            .require_mut(to)?
+            .plan_counted(UsageChange::ReserveResource(bytes))?;
         let from_planned = self
-            .require(component)?
-            .plan(UsageChange::ReleaseResource(bytes))?;
+            .require_mut(component)?
+            .plan_counted(UsageChange::ReleaseResource(bytes))?;
         // The last fallible step comes before the first commit: all or nothing.
         let resource = self.resources.entry_mut(id)?.value_mut();
         if let Some(c) = self.components.get_mut(to) {
@@ -306,8 +318,10 @@ where
         need: Need,
     ) -> Result<(), ResourceError> {
         self.require(component)?;
-        permitted(&mut self.resources, id, component, need)?.apply(id, action, component)?;
-        Ok(())
+        let applied = permitted(&mut self.resources, id, component, need)
+            .and_then(|resource| resource.apply(id, action, component));
+        count_contention(&mut self.contention, &applied);
+        applied.map(drop)
     }
 
     fn require(
@@ -319,6 +333,15 @@ where
             .ok_or(ResourceError::UnknownComponent { component })
     }
 
+    fn require_mut(
+        &mut self,
+        component: ComponentId,
+    ) -> Result<&mut crate::component_manager::ComponentResourceManager, ResourceError> {
+        self.components
+            .get_mut(component)
+            .ok_or(ResourceError::UnknownComponent { component })
+    }
+
     /// Deallocates a resource whose lifecycle check passed, and gives its count and bytes
     /// back to `owner` and the budget. Plans the release before removing anything.
     fn deallocate_owned(&mut self, id: ResourceId, owner: ComponentId) -> Result<T, ResourceError> {
@@ -327,7 +350,7 @@ where
             .components
             .get_mut(owner)
             .ok_or(ResourceError::UnknownComponent { component: owner })?;
-        let planned = component.plan(UsageChange::ReleaseResource(bytes))?;
+        let planned = component.plan_counted(UsageChange::ReleaseResource(bytes))?;
         let entry = self.resources.deallocate_entry(id)?;
         component.commit(planned);
         self.budget.release(bytes, 1);

@@ -108,6 +108,45 @@ fn refused_creations_change_nothing_whichever_check_refuses() {
     );
     assert_eq!(snapshot(&rt), before);
     assert_eq!(rt.resources().stats().failures(), 1);
+    // The component limit counted its one refusal; the budget's and the storage's are not
+    // the component's.
+    let refusals = |c| *rt.component(c).unwrap().refusals();
+    assert_eq!(refusals(a).by_limit(LimitKind::Memory), 1);
+    assert_eq!(refusals(a).peak_demand(LimitKind::Memory), 101);
+    assert_eq!((refusals(a).total(), refusals(b).total()), (1, 0));
+}
+
+#[test]
+fn accesses_refused_by_another_components_lock_are_counted_as_contention() {
+    let clock = ManualClock::new();
+    let mut rt: Rt<'_> = FixedRuntime::new(ManagerTag(0), RuntimeBudget::unlimited(), &clock);
+    let owner = rt.create_component(ResourceLimits::default()).unwrap();
+    let guest = rt.create_component(ResourceLimits::default()).unwrap();
+    let id = rt.create_resource(owner, 7, io(8)).unwrap();
+    rt.mark_ready(owner, id).unwrap();
+    rt.grant(owner, id, guest).unwrap();
+    rt.lock(guest, id).unwrap();
+    // The holder's own accesses are not contention; a refusal for another reason is not.
+    rt.get(guest, id).unwrap();
+    let stranger = rt.create_component(ResourceLimits::default()).unwrap();
+    assert!(matches!(
+        rt.get(stranger, id),
+        Err(ResourceError::AccessDenied { .. })
+    ));
+    assert_eq!(rt.contention_events(), 0);
+    // The owner meets the lock twice: an access and a lock attempt.
+    assert!(matches!(
+        rt.get(owner, id),
+        Err(ResourceError::Locked { .. })
+    ));
+    assert!(matches!(
+        rt.lock(owner, id),
+        Err(ResourceError::Locked { .. })
+    ));
+    assert_eq!(rt.contention_events(), 2);
+    rt.unlock(guest, id).unwrap();
+    rt.get(owner, id).unwrap();
+    assert_eq!(rt.contention_events(), 2);
 }
 
 #[test]

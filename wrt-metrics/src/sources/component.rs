@@ -22,7 +22,7 @@ fn report_categories(stats: &AllocationStats, report: &mut Report<'_>) {
                 live: usize::try_from(c.live()).unwrap_or(usize::MAX),
                 succeeded: c.allocations,
                 failed: c.failures,
-                high_water: 0, // the manager keeps no per-category high-water mark
+                high_water: usize::try_from(c.peak_live).unwrap_or(usize::MAX),
             },
         );
     }
@@ -47,17 +47,20 @@ fn finite(cap: u64) -> Option<u64> {
 }
 
 /// The component's figures: use of every limit, in its unit (execution time in whole
-/// microseconds). The manager keeps no refusal counts, so `refusals` is 0 and limits are
-/// judged "hit" by the collections at which they were reached.
+/// microseconds), with the refusals the component counted per limit and the demand the
+/// largest of them would have needed.
 impl From<&ComponentResourceManager> for ComponentFigures {
     fn from(component: &ComponentResourceManager) -> Self {
         let (limits, usage) = (component.limits(), component.usage());
+        let refusals = component.refusals();
         let mut figures = ComponentFigures::new(component.id());
         for kind in LimitKind::ALL {
+            let refused = refusals.by_limit(kind);
             let used = LimitFigures {
                 used: usage.used(kind),
                 limit: finite(limits.cap(kind)),
-                ..LimitFigures::default()
+                refusals: refused,
+                peak_demand: (refused > 0).then(|| refusals.peak_demand(kind)),
             };
             figures = figures.with(kind, used);
         }
@@ -72,8 +75,9 @@ impl MetricsSource for ComponentResourceManager {
     }
 }
 
-/// The runtime's resources per category, every component, and the runtime-wide budget:
-/// memory in use is what the budget has charged (linear memory plus resources' size hints).
+/// The runtime's resources per category, every component, the runtime-wide budget and the
+/// runtime's lock contention: memory in use is what the budget has charged (linear memory
+/// plus resources' size hints).
 impl<T, B, S, K, M> MetricsSource for ResourceRuntime<T, B, S, K, M>
 where
     B: Backend<RuntimeEntry<T>>,
@@ -84,6 +88,7 @@ where
     fn report(&self, report: &mut Report<'_>) {
         report_categories(self.resources().stats(), report);
         report.memory_in_use(self.budget_usage().memory);
+        report.contention_events(self.contention_events());
         let budget = self.budget().max_total_memory;
         if finite(widen(budget)).is_some() {
             report.memory_budget(budget);

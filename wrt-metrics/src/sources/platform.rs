@@ -3,7 +3,7 @@
 use wrt_platform::embedded::EmbeddedResourceProvider;
 use wrt_platform::{MemoryLimit, PlatformCapabilities, PlatformResourceProvider};
 
-use crate::figures::PlatformMemory;
+use crate::figures::{FreeSpace, PlatformMemory};
 use crate::source::{MetricsSource, Report};
 
 impl From<MemoryLimit> for PlatformMemory {
@@ -29,9 +29,13 @@ impl MetricsSource for PlatformCapabilities {
     }
 }
 
-/// The provider's capabilities: its static regions as the memory ceiling.
+/// The provider's capabilities: its static regions as the memory ceiling; and the free
+/// space of each region, read from its free list, for heap fragmentation.
 impl<const F: usize> MetricsSource for EmbeddedResourceProvider<'_, F> {
     fn report(&self, report: &mut Report<'_>) {
         self.get_capabilities().report(report);
+        for spans in self.free_spans() {
+            report.free_space(FreeSpace::from_blocks(spans));
+        }
     }
 }

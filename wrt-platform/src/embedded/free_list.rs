@@ -84,7 +84,6 @@ impl<const F: usize> FreeList<F> {
     }
 
     /// Free spans in address order (for tests and diagnostics).
-    #[cfg(test)]
     pub(crate) fn spans(&self) -> &[Span] {
         self.spans.as_slice()
     }

@@ -151,6 +151,14 @@ impl<'a, const F: usize> EmbeddedResourceProvider<'a, F> {
             .fold(0, |sum, r| sum.saturating_add(r.free.allocated_bytes()))
     }
 
+    /// The free spans of each region, one iterator of span lengths per region in region
+    /// order: what external fragmentation is measured from (all free bytes of a region in
+    /// one span is none; many small spans is much).
+    pub fn free_spans(&self) -> impl Iterator<Item = impl Iterator<Item = usize> + '_> + '_ {
+        self.regions()
+            .map(|region| region.free.spans().iter().map(|span| span.len))
+    }
+
     /// Bytes of all regions together.
     pub fn total_bytes(&self) -> usize {
         self.regions()
