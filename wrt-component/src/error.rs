@@ -13,6 +13,7 @@ use crate::limits::LimitKind;
 /// One enum for the whole crate, so an integrator matches once; each variant says what was
 /// asked, what was there and what the cap was, so a log line alone explains a refusal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ResourceError {
     /// The manager never issued the id: its index is past every slot the manager has,
     /// or its generation is one the slot has not reached (a made-up or corrupted id).

@@ -23,6 +23,7 @@ use crate::provider::{PlatformResourceProvider, RegionRequest};
 
 /// Why a provider-backed memory, pool or manager could not be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum BridgeError<E> {
     /// The provider refused the region or its bytes.
     #[error("platform: {0}")]

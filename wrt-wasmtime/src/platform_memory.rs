@@ -148,6 +148,7 @@ impl PlatformMemoryCreator {
 
 /// Why a linear memory could not be created or grown; every figure in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PlatformMemoryError {
     /// The reservation and its guard do not fit the address space.
     TooLarge {

@@ -81,6 +81,9 @@ impl<E: core::fmt::Display> From<GateError<E>> for Failure {
         let status = match error {
             GateError::Refused(_) => EXIT_REFUSED,
             GateError::Malformed(_) | GateError::Compile(_) => EXIT_ERROR,
+            // A gate failure added later is an error, not a refusal: only `Refused` carries
+            // a report that says the binary does not fit.
+            _ => EXIT_ERROR,
         };
         Self(status, error.to_string())
     }

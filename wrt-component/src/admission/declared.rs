@@ -167,6 +167,7 @@ impl DeclaredLimits {
 /// (the version byte); [`AdmissionError::offset`](super::AdmissionError::offset) adds the
 /// payload's position in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DeclaredLimitsError {
     /// The payload ends in the middle of a field.
     #[error("truncated at payload offset {offset}: expected the {expected}")]

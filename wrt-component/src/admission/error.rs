@@ -12,6 +12,7 @@ use super::declared::DeclaredLimitsError;
 /// declared-limits section. Every variant carries the byte offset in the input, so a person can
 /// open the file in a hex viewer at the right place.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AdmissionError {
     /// wasmparser's validator rejected the binary (truncation, bad encoding, type error, a
     /// count above wasmparser's implementation limits, a feature we do not enable...).

@@ -9,6 +9,7 @@ use crate::limits::ResourceLimits;
 
 /// Why a binary did not pass an engine's admission gate; `E` is the engine's compile error.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum GateError<E> {
     /// Admission refused it: the whole report, with every violated limit.
     Refused(Box<AdmissionReport>),

@@ -13,6 +13,7 @@ pub const MAX_PLANNED_ITEMS: u64 = 1 << 16;
 
 /// Why the plan step reserved nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PlanError {
     /// The report refuses the binary: there is nothing to plan.
     #[error("not admitted: {violations} limit(s) violated")]

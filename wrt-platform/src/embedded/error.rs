@@ -5,6 +5,7 @@ use wrt_foundation::MemoryProtection;
 
 /// Why an embedded allocation or access was refused; nothing was changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum EmbeddedError {
     /// The alignment is not a power of two.
     #[error("alignment {align} is not a power of two")]

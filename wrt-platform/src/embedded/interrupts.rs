@@ -18,6 +18,7 @@ pub type InterruptHandler = fn(context: usize);
 
 /// Why an interrupt table operation was refused; the table is unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum InterruptError {
     /// The slot number is not below the table size.
     #[error("interrupt slot {slot} out of range: the table has {slots} slots")]

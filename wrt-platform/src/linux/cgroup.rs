@@ -53,6 +53,7 @@ impl CgroupFile {
 
 /// A cgroup file could not be read or understood.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum CgroupError {
     /// Reading failed for a reason other than the file not existing.
     #[error("reading {file:?} failed (errno {errno}; 0 when not an OS error)")]

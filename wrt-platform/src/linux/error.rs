@@ -40,6 +40,7 @@ impl fmt::Display for Syscall {
 /// Why the Linux provider refused or failed; a failed operation leaves nothing mapped and
 /// changes no protection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum LinuxError {
     /// `ENOMEM`: the kernel has no memory or address space (or map count) for it.
     #[error("{call} of {len} bytes: out of memory (errno {errno})")]

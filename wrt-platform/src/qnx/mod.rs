@@ -37,6 +37,7 @@ pub const DEFAULT_PARTITIONS: usize = 8;
 
 /// Why the QNX provider refused; nothing was charged or allocated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum QnxError<E> {
     /// No partition with that index exists.
     #[error("partition {partition} does not exist ({partitions} partitions)")]

@@ -29,6 +29,7 @@ pub struct MutexConfig {
 
 /// A configuration that cannot be applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum MutexConfigError {
     /// Priority 0 is the idle thread's; a ceiling must be at least 1.
     #[error("priority ceiling {ceiling} is invalid: QNX ceilings are 1..=255")]

@@ -44,6 +44,7 @@ unsafe extern "C" {
 
 /// A failed QNX call, with its errno (or the returned error number for `pthread_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum QnxSysError {
     /// The size overflows when rounded up to pages.
     #[error("{requested} bytes cannot be mapped")]
