@@ -116,14 +116,22 @@ fn refused_creations_change_nothing_whichever_check_refuses() {
     assert_eq!((refusals(a).total(), refusals(b).total()), (1, 0));
 }
 
-#[test]
-fn accesses_refused_by_another_components_lock_are_counted_as_contention() {
-    let clock = ManualClock::new();
-    let mut rt: Rt<'_> = FixedRuntime::new(ManagerTag(0), RuntimeBudget::unlimited(), &clock);
+/// An unlimited runtime with two components, `owner` holding one `Ready` resource.
+fn owner_guest_and_a_ready_resource(
+    clock: &ManualClock,
+) -> (Rt<'_>, ComponentId, ComponentId, ResourceId) {
+    let mut rt: Rt<'_> = FixedRuntime::new(ManagerTag(0), RuntimeBudget::unlimited(), clock);
     let owner = rt.create_component(ResourceLimits::default()).unwrap();
     let guest = rt.create_component(ResourceLimits::default()).unwrap();
     let id = rt.create_resource(owner, 7, io(8)).unwrap();
     rt.mark_ready(owner, id).unwrap();
+    (rt, owner, guest, id)
+}
+
+#[test]
+fn accesses_refused_by_another_components_lock_are_counted_as_contention() {
+    let clock = ManualClock::new();
+    let (mut rt, owner, guest, id) = owner_guest_and_a_ready_resource(&clock);
     rt.grant(owner, id, guest).unwrap();
     rt.lock(guest, id).unwrap();
     // The holder's own accesses are not contention; a refusal for another reason is not.
@@ -152,11 +160,7 @@ fn accesses_refused_by_another_components_lock_are_counted_as_contention() {
 #[test]
 fn only_owners_and_grantees_reach_a_resource_and_only_owners_manage_it() {
     let clock = ManualClock::new();
-    let mut rt: Rt<'_> = FixedRuntime::new(ManagerTag(0), RuntimeBudget::unlimited(), &clock);
-    let owner = rt.create_component(ResourceLimits::default()).unwrap();
-    let guest = rt.create_component(ResourceLimits::default()).unwrap();
-    let id = rt.create_resource(owner, 7, io(8)).unwrap();
-    rt.mark_ready(owner, id).unwrap();
+    let (mut rt, owner, guest, id) = owner_guest_and_a_ready_resource(&clock);
     let denied = ResourceError::AccessDenied {
         id,
         component: guest,
