@@ -41,6 +41,9 @@ pub fn main(ws: &Workspace, args: &[String]) -> io::Result<bool> {
     options.restricted = ws.restricted_crates()?;
     let packaged = ws.published_crates()?;
     let steps = plan(&libraries, &options, &ws.target_dir, &packaged);
+    if options.docs_and_trace {
+        forget_earlier_packings(&ws.target_dir, &packaged);
+    }
     let started = Instant::now();
     let records = execute(ws, &steps, &options);
     let mut rows: Vec<String> = libraries.clone();
@@ -52,4 +55,75 @@ pub fn main(ws: &Workspace, args: &[String]) -> io::Result<bool> {
     let summary_path: PathBuf = ws.target_dir.join("xtask-logs").join("summary.txt");
     let _ = std::fs::write(&summary_path, &table);
     Ok(records.iter().all(|record| record.passed))
+}
+
+/// Removes what earlier packings of `crates` left: the packaging build directory and cargo's
+/// unpacked copies of the crates.
+///
+/// `cargo package` verifies each crate against its siblings' `.crate` files through a local
+/// registry under its target directory. It unpacks them under `$CARGO_HOME/registry/src`, in
+/// a directory named by the registry's path and the crate's name and version, and reuses one
+/// that exists; and it never rebuilds a registry crate it has built. Our versions do not
+/// change between commits, so a second run would verify against the first run's code (a
+/// clean-clone run failed that way, on types an earlier commit had). Only the packaging
+/// directory and our crates' unpacked copies go; cargo makes them again from the fresh
+/// `.crate` files.
+fn forget_earlier_packings(target_dir: &std::path::Path, crates: &[String]) {
+    let build = plan::package_target_dir(target_dir);
+    if build.exists()
+        && let Err(e) = std::fs::remove_dir_all(&build)
+    {
+        eprintln!("ci: cannot empty {}: {e}", build.display());
+    }
+    let Some(cargo_home) = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+    else {
+        return;
+    };
+    let Ok(registries) = std::fs::read_dir(cargo_home.join("registry").join("src")) else {
+        return;
+    };
+    for registry in registries.flatten() {
+        let Ok(unpacked) = std::fs::read_dir(registry.path()) else {
+            continue;
+        };
+        for dir in unpacked.flatten() {
+            let name = dir.file_name().to_string_lossy().into_owned();
+            if crates.iter().any(|krate| is_unpacked_copy_of(&name, krate)) {
+                match std::fs::remove_dir_all(dir.path()) {
+                    Ok(()) => println!("ci: removed stale unpacked {}", dir.path().display()),
+                    Err(e) => eprintln!("ci: cannot remove {}: {e}", dir.path().display()),
+                }
+            }
+        }
+    }
+}
+
+/// `wrt-foundation-0.1.0` is an unpacked copy of `wrt-foundation`; `wrt-foundation-extra-1.0`
+/// is not (a version starts with a digit).
+fn is_unpacked_copy_of(dir_name: &str, krate: &str) -> bool {
+    dir_name
+        .strip_prefix(krate)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_unpacked_copy_of;
+
+    #[test]
+    fn only_a_crate_name_followed_by_a_version_is_its_unpacked_copy() {
+        assert!(is_unpacked_copy_of(
+            "wrt-foundation-0.1.0",
+            "wrt-foundation"
+        ));
+        assert!(!is_unpacked_copy_of(
+            "wrt-foundation-extra-1.0",
+            "wrt-foundation"
+        ));
+        assert!(!is_unpacked_copy_of("wrt-foundation", "wrt-foundation"));
+        assert!(!is_unpacked_copy_of("serde-1.0.0", "wrt-foundation"));
+    }
 }

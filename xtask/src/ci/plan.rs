@@ -1,6 +1,6 @@
 //! What `cargo xtask ci` runs: the environments, the steps, and how each is judged.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::workspace::TOOLING_CRATE;
 use crate::{proofs, trace};
@@ -229,12 +229,13 @@ pub fn plan(
 /// `.crate` files it just packed (a crate packed alone would find no `wrt-foundation`).
 ///
 /// `--allow-dirty`: the check is of the tree as it is, committed or not. `--locked`: packing
-/// must not change `Cargo.lock`. The verification builds go to the run's target directory
-/// (the same as every other step, explicitly: by default cargo would give each packed crate
-/// its own) with no debug info: they are only compiled, never run, and share no artefact with
-/// the test builds anyway (dev-dependencies change the features of wasmtime's dependencies).
+/// must not change `Cargo.lock`. The verification builds go to one directory for all the
+/// packed crates ([`package_target_dir`], emptied before every run) with no debug info: they
+/// are only compiled, never run, and share no artefact with the test builds anyway
+/// (dev-dependencies change the features of wasmtime's dependencies).
 fn package_step(crates: &[String], target_dir: &Path) -> Step {
-    let target = target_dir.to_string_lossy();
+    let target = package_target_dir(target_dir);
+    let target = target.to_string_lossy();
     let mut args = vec![
         "package",
         "--locked",
@@ -252,6 +253,16 @@ fn package_step(crates: &[String], target_dir: &Path) -> Step {
         &args,
         Check::Exit,
     )
+}
+
+/// Where `cargo package` builds: a directory of its own under the run's target directory.
+///
+/// Emptied before every run (see `ci::main`): cargo treats a crate from a registry as never
+/// changing, so sibling crates it built from an earlier run's `.crate` files (same name,
+/// same version) would be linked again without a rebuild, and a second run would verify
+/// against the first run's code.
+pub fn package_target_dir(target_dir: &Path) -> PathBuf {
+    target_dir.join("package-verify")
 }
 
 fn nextest_step(krate: &str, env: Env) -> Step {
@@ -344,7 +355,7 @@ mod tests {
         assert_eq!(args[0], "package");
         assert!(args.windows(2).any(|w| w == ["-p", "wrt-a"]));
         assert!(args.windows(2).any(|w| w == ["-p", "wrt-b"]));
-        assert!(args.windows(2).any(|w| w == ["--target-dir", "target"]));
+        assert!(args.windows(2).any(|w| w == ["--target-dir", "target/package-verify"]));
         assert!(!args.iter().any(|a| a == "--no-verify"));
         assert!(steps.iter().any(|s| matches!(s.action, Action::Docs)));
         assert!(steps.iter().any(|s| matches!(s.action, Action::Trace)));
