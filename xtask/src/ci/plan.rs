@@ -355,7 +355,10 @@ mod tests {
         assert_eq!(args[0], "package");
         assert!(args.windows(2).any(|w| w == ["-p", "wrt-a"]));
         assert!(args.windows(2).any(|w| w == ["-p", "wrt-b"]));
-        assert!(args.windows(2).any(|w| w == ["--target-dir", "target/package-verify"]));
+        assert!(
+            args.windows(2)
+                .any(|w| w == ["--target-dir", "target/package-verify"])
+        );
         assert!(!args.iter().any(|a| a == "--no-verify"));
         assert!(steps.iter().any(|s| matches!(s.action, Action::Docs)));
         assert!(steps.iter().any(|s| matches!(s.action, Action::Trace)));
