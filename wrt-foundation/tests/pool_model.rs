@@ -1,16 +1,20 @@
 //! Model-based test of `MemoryPool`: random allocate / free / write sequences, including
 //! frees and accesses through freed and reused handles, checked against a model after
-//! every step — for the inline pool and for one over borrowed backing bytes.
+//! every step — for the inline pool and for one over borrowed backing bytes. The pool's
+//! request figures (refusals, bytes held, largest request) are checked against the model's
+//! count after every step too.
 
 use proptest::prelude::*;
-use wrt_foundation::memory::{BlockHandle, MemoryError, MemoryPool};
+use wrt_foundation::memory::{BlockHandle, MemoryError, MemoryPool, RequestTally};
 
 const BLOCK: usize = 16;
 const COUNT: usize = 6;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Allocate,
+    /// `allocate()` (a whole block) for `None`, else `allocate_for(bytes)`, sometimes more
+    /// than a block.
+    Allocate(Option<usize>),
     /// Free the n-th handle ever issued (modulo), live or not.
     Free(usize),
     /// Fill the n-th handle's block with a byte, live or not.
@@ -19,7 +23,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => Just(Op::Allocate),
+        4 => proptest::option::of(0..BLOCK * 2).prop_map(Op::Allocate),
         3 => any::<usize>().prop_map(Op::Free),
         3 => (any::<usize>(), any::<u8>()).prop_map(|(n, b)| Op::Write(n, b)),
     ]
@@ -31,7 +35,11 @@ fn op() -> impl Strategy<Value = Op> {
 struct Model {
     issued: Vec<BlockHandle>,
     live: Vec<(BlockHandle, u8)>,
+    /// Bytes asked for by each live handle.
+    held: Vec<(BlockHandle, usize)>,
     latest: [Option<BlockHandle>; COUNT],
+    refusals: u64,
+    largest: Option<usize>,
 }
 
 impl Model {
@@ -51,33 +59,59 @@ fn run<B: AsRef<[u8]> + AsMut<[u8]>>(mut pool: MemoryPool<BLOCK, COUNT, B>, ops:
     let mut model = Model::default();
     for op in ops {
         match op {
-            Op::Allocate => match pool.allocate() {
-                Ok(handle) => {
-                    assert!(
-                        model.live.len() < COUNT,
-                        "handed out more than COUNT blocks"
-                    );
-                    assert!(
-                        model.live.iter().all(|(h, _)| h.index() != handle.index()),
-                        "block {} handed out twice",
-                        handle.index()
-                    );
-                    assert!(!model.issued.contains(&handle), "handle reissued");
-                    assert_eq!(pool.block(&handle).unwrap(), &[0; BLOCK], "not zeroed");
-                    model.issued.push(handle);
-                    model.live.push((handle, 0));
-                    model.latest[handle.index() as usize] = Some(handle);
+            Op::Allocate(bytes) => {
+                match match bytes {
+                    None => pool.allocate(),
+                    Some(b) => pool.allocate_for(b),
+                } {
+                    Ok(handle) => {
+                        let asked = bytes.unwrap_or(BLOCK);
+                        assert!(
+                            asked <= BLOCK,
+                            "granted {asked} bytes of a {BLOCK}-byte block"
+                        );
+                        model.largest = model.largest.max(Some(asked));
+                        model.held.push((handle, asked));
+                        assert!(
+                            model.live.len() < COUNT,
+                            "handed out more than COUNT blocks"
+                        );
+                        assert!(
+                            model.live.iter().all(|(h, _)| h.index() != handle.index()),
+                            "block {} handed out twice",
+                            handle.index()
+                        );
+                        assert!(!model.issued.contains(&handle), "handle reissued");
+                        assert_eq!(pool.block(&handle).unwrap(), &[0; BLOCK], "not zeroed");
+                        model.issued.push(handle);
+                        model.live.push((handle, 0));
+                        model.latest[handle.index() as usize] = Some(handle);
+                    }
+                    Err(err) => {
+                        let asked = bytes.unwrap_or(BLOCK);
+                        model.largest = model.largest.max(Some(asked));
+                        model.refusals += 1;
+                        if asked > BLOCK {
+                            assert_eq!(
+                                err,
+                                MemoryError::RequestTooLarge {
+                                    requested: asked,
+                                    block_size: BLOCK
+                                }
+                            );
+                        } else {
+                            assert_eq!(err, MemoryError::PoolExhausted { block_count: COUNT });
+                            assert_eq!(model.live.len(), COUNT, "exhausted early");
+                        }
+                    }
                 }
-                Err(err) => {
-                    assert_eq!(err, MemoryError::PoolExhausted { block_count: COUNT });
-                    assert_eq!(model.live.len(), COUNT, "exhausted early");
-                }
-            },
+            }
             Op::Free(n) if !model.issued.is_empty() => {
                 let handle = model.issued[n % model.issued.len()];
                 if model.is_live(handle) {
                     pool.free(handle).unwrap();
                     model.live.retain(|(h, _)| *h != handle);
+                    model.held.retain(|(h, _)| *h != handle);
                 } else {
                     assert_eq!(pool.free(handle), Err(model.refusal(handle, true)));
                 }
@@ -109,6 +143,15 @@ fn run<B: AsRef<[u8]> + AsMut<[u8]>>(mut pool: MemoryPool<BLOCK, COUNT, B>, ops:
         assert_eq!(pool.allocated(), live);
         assert_eq!(pool.available(), COUNT - live);
         assert_eq!(pool.utilization(), live as f32 / COUNT as f32);
+        let tally: &RequestTally = pool.requests();
+        assert_eq!(
+            (tally.refusals, tally.bytes_held, tally.largest),
+            (
+                model.refusals,
+                model.held.iter().map(|(_, b)| b).sum(),
+                model.largest
+            )
+        );
     }
 }
 

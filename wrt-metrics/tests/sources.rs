@@ -15,8 +15,8 @@ use wrt_foundation::memory::{
     BlockHandle, FixedMemoryManager, MemoryPool, MemoryProtection, PAGE_SIZE,
 };
 use wrt_metrics::{
-    Change, MetricsSource, Named, OptimizerConfig, PlatformMemory, PoolFigures, Ratio,
-    Recommendation, Report, ResourceMetrics, ResourceMetricsCollector, ResourceOptimizer,
+    Change, MetricsSource, Named, OptimizerConfig, PlatformMemory, Ratio, Recommendation,
+    ResourceMetrics, ResourceMetricsCollector, ResourceOptimizer,
 };
 use wrt_platform::PlatformResourceProvider;
 use wrt_platform::embedded::EmbeddedResourceProvider;
@@ -203,65 +203,50 @@ fn platform_capabilities_report_the_memory_ceiling() {
     );
 }
 
-/// A real `MemoryPool` plus what it does not keep: the size each caller asked for.
-struct SizedPool<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize> {
+/// A real `MemoryPool` driven by a workload whose frees name the request they undo (by
+/// tag), with the peak the collector must see. Sizes, refusals and the largest request are
+/// the pool's own figures, reported by the pool itself.
+struct TaggedPool<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize> {
     pool: MemoryPool<BLOCK_SIZE, BLOCK_COUNT>,
-    held: Vec<(u32, BlockHandle, usize)>,
-    refusals: u64,
-    largest: Option<usize>,
+    held: Vec<(u32, BlockHandle)>,
+    /// Blocks and bytes held when the most blocks were.
     peak: (usize, usize),
 }
 
-impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize> SizedPool<BLOCK_SIZE, BLOCK_COUNT> {
+impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize> TaggedPool<BLOCK_SIZE, BLOCK_COUNT> {
     fn new() -> Self {
         Self {
             pool: MemoryPool::new(),
             held: Vec::new(),
-            refusals: 0,
-            largest: None,
             peak: (0, 0),
         }
     }
 
-    fn requested(&self) -> usize {
-        self.held.iter().map(|(_, _, size)| size).sum()
+    fn refusals(&self) -> u64 {
+        self.pool.requests().refusals
     }
 
     fn apply(&mut self, op: Op) {
         match op {
             Op::Alloc { tag, size } => {
-                self.largest = Some(self.largest.unwrap_or(0).max(size));
-                match (size <= BLOCK_SIZE).then(|| self.pool.allocate()) {
-                    Some(Ok(handle)) => self.held.push((tag, handle, size)),
-                    _ => self.refusals += 1,
+                if let Ok(handle) = self.pool.allocate_for(size) {
+                    self.held.push((tag, handle));
                 }
             }
             Op::Free { tag } => {
-                if let Some(i) = self.held.iter().position(|(t, _, _)| *t == tag) {
-                    let (_, handle, _) = self.held.swap_remove(i);
+                if let Some(i) = self.held.iter().position(|(t, _)| *t == tag) {
+                    let (_, handle) = self.held.swap_remove(i);
                     self.pool.free(handle).unwrap();
                 }
             }
         }
         if self.pool.allocated() > self.peak.0 {
-            self.peak = (self.pool.allocated(), self.requested());
+            self.peak = (self.pool.allocated(), self.pool.requests().bytes_held);
         }
     }
 
     fn reserved_bytes(&self) -> usize {
         self.pool.block_size() * self.pool.capacity()
-    }
-}
-
-impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize> MetricsSource
-    for SizedPool<BLOCK_SIZE, BLOCK_COUNT>
-{
-    fn report(&self, report: &mut Report<'_>) {
-        let mut figures = PoolFigures::from(&self.pool);
-        figures.refusals = self.refusals;
-        figures.bytes_requested = Some(self.requested());
-        figures.largest_request = self.largest;
-        report.pool(figures);
     }
 }
 
@@ -271,13 +256,13 @@ fn pool_advice_replayed_on_a_real_memory_pool_fits_in_less_memory() {
     let ops = burst_workload(8, &sizes);
     let clock = ManualClock::new();
     let mut collector = ResourceMetricsCollector::<1, 0>::new(STEP);
-    let mut observed: Box<SizedPool<4096, 16>> = Box::new(SizedPool::new());
+    let mut observed: Box<TaggedPool<4096, 16>> = Box::new(TaggedPool::new());
     for &op in &ops {
         clock.advance(STEP);
         observed.apply(op);
-        collector.collect_if_due(&*observed, &clock).unwrap();
+        collector.collect_if_due(&observed.pool, &clock).unwrap();
     }
-    assert_eq!(observed.refusals, 0);
+    assert_eq!(observed.refusals(), 0);
 
     let config = OptimizerConfig::default();
     let result = ResourceOptimizer::new(config).optimize::<1, 0, 4>(collector.metrics());
@@ -305,11 +290,11 @@ fn pool_advice_replayed_on_a_real_memory_pool_fits_in_less_memory() {
         (SIZE, COUNT)
     );
 
-    let mut resized: SizedPool<SIZE, COUNT> = SizedPool::new();
+    let mut resized: TaggedPool<SIZE, COUNT> = TaggedPool::new();
     for &op in &ops {
         resized.apply(op);
     }
-    assert_eq!(resized.refusals, 0, "every request of the workload fits");
+    assert_eq!(resized.refusals(), 0, "every request of the workload fits");
     assert!(resized.reserved_bytes() < observed.reserved_bytes());
     assert_eq!(
         (observed.reserved_bytes() - resized.reserved_bytes()) as u64,

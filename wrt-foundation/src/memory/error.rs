@@ -103,6 +103,14 @@ pub enum MemoryError {
         /// Number of blocks in the pool.
         block_count: usize,
     },
+    /// A pool was asked for more bytes than one of its blocks holds.
+    #[error("{requested} bytes asked of a pool whose blocks hold {block_size}")]
+    RequestTooLarge {
+        /// Bytes asked for.
+        requested: usize,
+        /// Bytes per block.
+        block_size: usize,
+    },
     /// The handle's block was freed since the handle was issued (a use after free, a
     /// double free, or the block is handed out again).
     #[error("{handle} was freed")]

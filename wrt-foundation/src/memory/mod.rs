@@ -26,7 +26,7 @@ pub use linear::{BorrowedLinearMemory, InlineLinearMemory, LinearMemory};
 #[cfg(feature = "alloc")]
 pub use manager::HeapMemoryManager;
 pub use manager::{FixedMemoryManager, LinearMemoryManager, RegionMemory};
-pub use pool::{BlockHandle, InlineBlocks, MemoryPool};
+pub use pool::{BlockHandle, InlineBlocks, MemoryPool, RequestTally};
 pub use protection::{Access, MemoryProtection};
 #[cfg(feature = "alloc")]
 pub use region::HeapRegions;

@@ -5,12 +5,15 @@ use core::ops::Range;
 
 mod blocks;
 mod handle;
+mod requests;
 
 pub use blocks::InlineBlocks;
 pub use handle::BlockHandle;
+pub use requests::RequestTally;
+use requests::Requested;
 
 use super::MemoryError;
-use crate::slots::{InlineSlotTable, KeyError, OccupyError};
+use crate::slots::{InlineSlotTable, KeyError, OccupyError, Vacant};
 
 /// `BLOCK_COUNT` blocks of `BLOCK_SIZE` bytes, allocated and freed in O(1); needs no heap.
 ///
@@ -47,7 +50,8 @@ pub struct MemoryPool<
     B = InlineBlocks<BLOCK_SIZE, BLOCK_COUNT>,
 > {
     backing: B,
-    blocks: InlineSlotTable<(), BLOCK_COUNT>,
+    blocks: InlineSlotTable<Requested, BLOCK_COUNT>,
+    requests: RequestTally,
 }
 
 impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize>
@@ -72,6 +76,7 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B> MemoryPool<BLOCK_SIZE
         Self {
             backing,
             blocks: InlineSlotTable::new(),
+            requests: RequestTally::NONE,
         }
     }
 
@@ -118,6 +123,11 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B> MemoryPool<BLOCK_SIZE
         }
     }
 
+    /// What callers have asked for: refusals, bytes held, the largest request.
+    pub const fn requests(&self) -> &RequestTally {
+        &self.requests
+    }
+
     /// `true` while `handle` names an allocated block of this pool.
     pub fn is_live(&self, handle: &BlockHandle) -> bool {
         self.live_index(handle).is_ok()
@@ -127,7 +137,7 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B> MemoryPool<BLOCK_SIZE
     #[inline]
     fn live_index(&self, handle: &BlockHandle) -> Result<usize, MemoryError> {
         match self.blocks.payload(handle.key()) {
-            Ok(()) => Ok(handle.index() as usize),
+            Ok(_) => Ok(handle.index() as usize),
             Err(error) => Err(Self::handle_error(*handle, error)),
         }
     }
@@ -201,21 +211,52 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B: AsRef<[u8]> + AsMut<[
             .ok_or(Self::backing_too_small(provided))
     }
 
-    /// Hands out a zeroed block, in O(1) (plus zeroing `BLOCK_SIZE` bytes).
+    /// Hands out a zeroed block, in O(1) (plus zeroing `BLOCK_SIZE` bytes), for a caller
+    /// that wants all of it: the same as [`allocate_for`](Self::allocate_for)`(BLOCK_SIZE)`.
     ///
     /// # Errors
     /// [`MemoryError::PoolExhausted`] when every block is allocated (or retired); the pool
-    /// is unchanged.
+    /// is unchanged but for its refusal count.
     #[inline]
     pub fn allocate(&mut self) -> Result<BlockHandle, MemoryError> {
+        self.allocate_for(BLOCK_SIZE)
+    }
+
+    /// Hands out a zeroed block for `bytes` bytes, and counts the request in
+    /// [`requests`](Self::requests) (what a pool-sizing tool needs to choose a block size).
+    /// The whole block is the caller's; `bytes` only says how much of it is used.
+    ///
+    /// # Errors
+    /// [`MemoryError::RequestTooLarge`] when `bytes` is more than a block;
+    /// [`MemoryError::PoolExhausted`] when every block is allocated (or retired). Either
+    /// way the pool is unchanged but for its request figures.
+    #[inline]
+    pub fn allocate_for(&mut self, bytes: usize) -> Result<BlockHandle, MemoryError> {
+        self.requests.asked(bytes);
+        if bytes > BLOCK_SIZE {
+            self.requests.refused();
+            return Err(MemoryError::RequestTooLarge {
+                requested: bytes,
+                block_size: BLOCK_SIZE,
+            });
+        }
         let backing = &mut self.backing;
-        let occupied = self.blocks.try_occupy(|index, ()| {
-            Self::bytes_mut(backing, index as usize).map(|bytes| bytes.fill(0))
+        let occupied = self.blocks.try_occupy(|index, requested| {
+            Self::bytes_mut(backing, index as usize).map(|block| block.fill(0))?;
+            *requested = Requested(bytes);
+            Ok(())
         });
         match occupied {
-            Ok(key) => Ok(BlockHandle::new(key)),
-            Err(OccupyError::Refused(error)) => Err(error),
+            Ok(key) => {
+                self.requests.granted(bytes);
+                Ok(BlockHandle::new(key))
+            }
+            Err(OccupyError::Refused(error)) => {
+                self.requests.refused();
+                Err(error)
+            }
             Err(OccupyError::Full(_)) => {
+                self.requests.refused();
                 log::debug!("memory pool of {BLOCK_COUNT} blocks exhausted");
                 Err(MemoryError::PoolExhausted {
                     block_count: BLOCK_COUNT,
@@ -232,9 +273,14 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B: AsRef<[u8]> + AsMut<[
     /// this pool never issued. Nothing changes on error.
     #[inline]
     pub fn free(&mut self, handle: BlockHandle) -> Result<(), MemoryError> {
-        self.blocks
-            .vacate(handle.key(), |()| ())
-            .map_err(|error| Self::handle_error(handle, error))
+        let requested = self
+            .blocks
+            .vacate(handle.key(), |requested| {
+                core::mem::replace(requested, Requested::VACANT)
+            })
+            .map_err(|error| Self::handle_error(handle, error))?;
+        self.requests.returned(requested.0);
+        Ok(())
     }
 
     /// The bytes of `handle`'s block.
