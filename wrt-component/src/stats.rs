@@ -120,11 +120,19 @@ impl AllocationStats {
     pub(crate) fn record_allocation(&mut self, category: ResourceCategory, bytes: usize) {
         let bytes = bytes as u128;
         self.live_exact = self.live_exact.wrapping_add(bytes);
-        self.peak_bytes = self.peak_bytes.max(saturated(self.live_exact));
+        // Peaks are written only when passed: once a workload has reached its peak, the
+        // common allocation stores nothing here (a `max` would store on every call).
+        let live_bytes = saturated(self.live_exact);
+        if live_bytes > self.peak_bytes {
+            self.peak_bytes = live_bytes;
+        }
         if let Some(c) = self.by_category.get_mut(category.index()) {
             c.allocations = c.allocations.wrapping_add(1);
             c.live_exact = c.live_exact.wrapping_add(bytes);
-            c.peak_live = c.peak_live.max(c.live());
+            let live = c.live();
+            if live > c.peak_live {
+                c.peak_live = live;
+            }
         }
     }
 

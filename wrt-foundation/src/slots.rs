@@ -90,7 +90,8 @@ impl FreeList {
     fn claim<T>(&mut self, index: u32, slot: &mut Slot<T>) -> Key {
         self.head = slot.link;
         slot.occupy();
-        self.len = self.len.saturating_add(1);
+        // At most one per slot, and slot indices are u32: `len` cannot reach usize::MAX.
+        self.len = self.len.wrapping_add(1);
         Key::new(index, slot.generation)
     }
 
@@ -109,7 +110,8 @@ impl FreeList {
                 self.retired = self.retired.saturating_add(1);
             }
         }
-        self.len = self.len.saturating_sub(1);
+        // Only an occupied slot is released, so `len` is at least 1 here.
+        self.len = self.len.wrapping_sub(1);
     }
 }
 
