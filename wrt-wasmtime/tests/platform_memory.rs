@@ -6,7 +6,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 use std::sync::Arc;
 
-use wasmtime::{Config, Linker, Memory, Store};
+use wasmtime::{Config, Linker, Memory, Store, TypedFunc};
 use wrt_component::engine::{RefusalPolicy, SharedBudget};
 use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
 use wrt_foundation::{Clock, Timestamp};
@@ -178,19 +178,76 @@ fn memory(store: &mut Store<Governed<()>>, instance: &wasmtime::Instance) -> Mem
     instance.get_memory(&mut *store, "memory").unwrap()
 }
 
-#[test]
-fn memory_lies_in_a_region_with_guard_pages_around_it() {
-    let engine = engine(true);
-    let (mut store, instance) = instance(&engine, GROWABLE, ResourceLimits::default());
-    let memory = memory(&mut store, &instance);
-    let base = memory.data_ptr(&store) as usize;
-    assert_eq!(memory.data_size(&store), 2 * PAGE);
-    assert_eq!(base % 4096, 0);
-    let lines = assert_guarded(base, 2 * PAGE);
-    println!("memory at {base:#x}, 2 pages:");
+/// A fixture instantiated through an engine, with its exported memory and `grow` function
+/// and where the memory lay when it started.
+struct Running {
+    store: Store<Governed<()>>,
+    instance: wasmtime::Instance,
+    memory: Memory,
+    grow: TypedFunc<i32, i32>,
+    base: usize,
+}
+
+impl Running {
+    fn new(engine: &GovernedEngine, wat: &str, limits: ResourceLimits) -> Self {
+        let (mut store, instance) = instance(engine, wat, limits);
+        let memory = memory(&mut store, &instance);
+        let grow = instance.get_typed_func(&mut store, "grow").unwrap();
+        let base = memory.data_ptr(&store) as usize;
+        Self {
+            store,
+            instance,
+            memory,
+            grow,
+            base,
+        }
+    }
+
+    /// `memory.grow` by `pages`: the old size in pages, or -1.
+    fn grow(&mut self, pages: i32) -> i32 {
+        self.grow.call(&mut self.store, pages).unwrap()
+    }
+
+    /// Calls the fixture's `store` function: `true` when the byte was written, `false`
+    /// when the access trapped.
+    fn poke(&mut self, address: usize, byte: i32) -> bool {
+        let poke = self
+            .instance
+            .get_typed_func::<(i32, i32), ()>(&mut self.store, "store")
+            .unwrap();
+        poke.call(&mut self.store, (address as i32, byte)).is_ok()
+    }
+
+    fn size(&self) -> usize {
+        self.memory.data_size(&self.store)
+    }
+
+    fn byte(&self, address: usize) -> u8 {
+        self.memory.data(&self.store)[address]
+    }
+
+    /// `true` when the memory no longer starts where it started.
+    fn moved(&self) -> bool {
+        self.memory.data_ptr(&self.store) as usize != self.base
+    }
+}
+
+/// Prints what a test saw in /proc/self/maps, for its log.
+fn show(title: &str, lines: Vec<String>) {
+    println!("{title}:");
     for line in lines {
         println!("  {line}");
     }
+}
+
+#[test]
+fn memory_lies_in_a_region_with_guard_pages_around_it() {
+    let engine = engine(true);
+    let run = Running::new(&engine, GROWABLE, ResourceLimits::default());
+    assert_eq!(run.size(), 2 * PAGE);
+    assert_eq!(run.base % 4096, 0);
+    let lines = assert_guarded(run.base, 2 * PAGE);
+    show(&format!("memory at {:#x}, 2 pages", run.base), lines);
 }
 
 /// In the child (with [`TOUCH`] set) touches the chosen address; in the parent re-runs
@@ -254,60 +311,39 @@ fn touching_a_guard_page_kills_with_sigsegv() {
 #[test]
 fn memory_grows_in_place_within_its_reservation() {
     let engine = engine(true);
-    let (mut store, instance) = instance(&engine, GROWABLE, ResourceLimits::default());
-    let memory = memory(&mut store, &instance);
-    let grow = instance
-        .get_typed_func::<i32, i32>(&mut store, "grow")
-        .unwrap();
-    let poke = instance
-        .get_typed_func::<(i32, i32), ()>(&mut store, "store")
-        .unwrap();
-    let base = memory.data_ptr(&store);
-    poke.call(&mut store, (0, 7)).unwrap();
+    let mut run = Running::new(&engine, GROWABLE, ResourceLimits::default());
+    assert!(run.poke(0, 7));
     // Past the size: a trap, not a write.
-    assert!(poke.call(&mut store, ((2 * PAGE) as i32, 1)).is_err());
+    assert!(!run.poke(2 * PAGE, 1));
 
-    assert_eq!(grow.call(&mut store, 10).unwrap(), 2);
-    assert_eq!(memory.data_ptr(&store), base, "the memory moved");
-    assert_eq!(memory.data_size(&store), 12 * PAGE);
-    assert_eq!(memory.data(&store)[0], 7);
-    poke.call(&mut store, ((12 * PAGE - 1) as i32, 9)).unwrap();
-    assert_eq!(memory.data(&store)[12 * PAGE - 1], 9);
-    assert!(poke.call(&mut store, ((12 * PAGE) as i32, 1)).is_err());
-    let lines = assert_guarded(base as usize, 12 * PAGE);
-    println!("after memory.grow by 10 pages:");
-    for line in lines {
-        println!("  {line}");
-    }
+    assert_eq!(run.grow(10), 2);
+    assert!(!run.moved(), "the memory moved");
+    assert_eq!(run.size(), 12 * PAGE);
+    assert_eq!(run.byte(0), 7);
+    assert!(run.poke(12 * PAGE - 1, 9));
+    assert_eq!(run.byte(12 * PAGE - 1), 9);
+    assert!(!run.poke(12 * PAGE, 1));
+    show(
+        "after memory.grow by 10 pages",
+        assert_guarded(run.base, 12 * PAGE),
+    );
 }
 
 #[test]
 fn memory_grows_up_to_its_whole_reservation_and_no_further() {
     // A 16-page reservation: wasmtime keeps bounds checks, the creator refuses to move.
     let engine = engine_reserving(true, 16 * PAGE, PAGE);
-    let (mut store, instance) = instance(&engine, GROWABLE, ResourceLimits::unlimited());
-    let memory = memory(&mut store, &instance);
-    let grow = instance
-        .get_typed_func::<i32, i32>(&mut store, "grow")
-        .unwrap();
-    let base = memory.data_ptr(&store);
-    assert_eq!(grow.call(&mut store, 14).unwrap(), 2);
-    assert_eq!(
-        (memory.data_ptr(&store), memory.data_size(&store)),
-        (base, 16 * PAGE)
-    );
-    assert_eq!(grow.call(&mut store, 1).unwrap(), -1);
-    assert_eq!(
-        (memory.data_ptr(&store), memory.data_size(&store)),
-        (base, 16 * PAGE)
-    );
-    let stats = *store.data().governor.limiter().memory_stats();
+    let mut run = Running::new(&engine, GROWABLE, ResourceLimits::unlimited());
+    assert_eq!(run.grow(14), 2);
+    assert_eq!((run.moved(), run.size()), (false, 16 * PAGE));
+    assert_eq!(run.grow(1), -1);
+    assert_eq!((run.moved(), run.size()), (false, 16 * PAGE));
+    let stats = *run.store.data().governor.limiter().memory_stats();
     assert_eq!((stats.grows_granted, stats.failed_after_permit), (1, 1));
     // Without the creator wasmtime would move the memory instead (its reservation may
     // grow); with it, the guard right after the 16 pages is still in place.
-    let maps = maps();
-    let end = base as usize + 16 * PAGE;
-    assert_inaccessible(&maps, end, end + PAGE);
+    let end = run.base + 16 * PAGE;
+    assert_inaccessible(&maps(), end, end + PAGE);
 }
 
 #[test]
@@ -354,51 +390,35 @@ fn an_empty_memory_is_an_all_guard_region() {
     let engine = engine(true);
     // The bare fixture instantiates through the creator.
     let _ = instance(&engine, EMPTY, ResourceLimits::default());
-    let (mut store, instance) = instance(&engine, EMPTY_EXPORTED, ResourceLimits::default());
-    let memory = memory(&mut store, &instance);
-    let grow = instance
-        .get_typed_func::<i32, i32>(&mut store, "grow")
-        .unwrap();
-    assert_eq!(memory.data_size(&store), 0);
-    let base = memory.data_ptr(&store) as usize;
+    let mut run = Running::new(&engine, EMPTY_EXPORTED, ResourceLimits::default());
+    assert_eq!(run.size(), 0);
+    let base = run.base;
     assert_eq!(base % 4096, 0);
     // Nothing is accessible: the guard before it, and the whole reservation and guard.
     let lines = assert_inaccessible(&maps(), base - 4096, base + RESERVATION + GUARD);
-    assert_eq!(grow.call(&mut store, 0).unwrap(), 0);
-    assert_eq!(grow.call(&mut store, 1).unwrap(), -1);
-    assert_eq!(memory.data_size(&store), 0);
-    println!("(memory 0 0) at {base:#x}:");
-    for line in lines {
-        println!("  {line}");
-    }
+    assert_eq!(run.grow(0), 0);
+    assert_eq!(run.grow(1), -1);
+    assert_eq!(run.size(), 0);
+    show(&format!("(memory 0 0) at {base:#x}"), lines);
 }
 
 #[test]
 fn a_memory_of_no_pages_grows_by_one_in_place() {
     let engine = engine(true);
-    let (mut store, instance) = instance(&engine, ONE_PAGE_LATER, ResourceLimits::default());
-    let memory = memory(&mut store, &instance);
-    let grow = instance
-        .get_typed_func::<i32, i32>(&mut store, "grow")
-        .unwrap();
-    let poke = instance
-        .get_typed_func::<(i32, i32), ()>(&mut store, "store")
-        .unwrap();
-    let base = memory.data_ptr(&store);
-    assert_eq!(memory.data_size(&store), 0);
-    assert_inaccessible(&maps(), base as usize, base as usize + RESERVATION + GUARD);
-    assert!(poke.call(&mut store, (0, 1)).is_err());
+    let mut run = Running::new(&engine, ONE_PAGE_LATER, ResourceLimits::default());
+    assert_eq!(run.size(), 0);
+    assert_inaccessible(&maps(), run.base, run.base + RESERVATION + GUARD);
+    assert!(!run.poke(0, 1));
 
-    assert_eq!(grow.call(&mut store, 1).unwrap(), 0);
-    assert_eq!(memory.data_ptr(&store), base, "the memory moved");
-    assert_eq!(memory.data_size(&store), PAGE);
-    poke.call(&mut store, ((PAGE - 1) as i32, 9)).unwrap();
-    assert_eq!(memory.data(&store)[PAGE - 1], 9);
-    assert!(poke.call(&mut store, (PAGE as i32, 1)).is_err());
-    assert_eq!(grow.call(&mut store, 1).unwrap(), -1);
-    let lines = assert_guarded(base as usize, PAGE);
-    println!("(memory 0 1) after memory.grow by 1 page:");
-    for line in lines {
-        println!("  {line}");
-    }
+    assert_eq!(run.grow(1), 0);
+    assert!(!run.moved(), "the memory moved");
+    assert_eq!(run.size(), PAGE);
+    assert!(run.poke(PAGE - 1, 9));
+    assert_eq!(run.byte(PAGE - 1), 9);
+    assert!(!run.poke(PAGE, 1));
+    assert_eq!(run.grow(1), -1);
+    show(
+        "(memory 0 1) after memory.grow by 1 page",
+        assert_guarded(run.base, PAGE),
+    );
 }
