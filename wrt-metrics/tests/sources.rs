@@ -205,10 +205,11 @@ fn platform_capabilities_report_the_memory_ceiling() {
 
 /// A real `MemoryPool` driven by a workload whose frees name the request they undo (by
 /// tag), with the peak the collector must see. Sizes, refusals and the largest request are
-/// the pool's own figures, reported by the pool itself.
+/// the pool's own figures, reported by the pool itself; the sizes are also kept here, and
+/// the pool's sum is checked against them after every step.
 struct TaggedPool<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize> {
     pool: MemoryPool<BLOCK_SIZE, BLOCK_COUNT>,
-    held: Vec<(u32, BlockHandle)>,
+    held: Vec<(u32, BlockHandle, usize)>,
     /// Blocks and bytes held when the most blocks were.
     peak: (usize, usize),
 }
@@ -230,18 +231,20 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize> TaggedPool<BLOCK_SIZE, B
         match op {
             Op::Alloc { tag, size } => {
                 if let Ok(handle) = self.pool.allocate_for(size) {
-                    self.held.push((tag, handle));
+                    self.held.push((tag, handle, size));
                 }
             }
             Op::Free { tag } => {
-                if let Some(i) = self.held.iter().position(|(t, _)| *t == tag) {
-                    let (_, handle) = self.held.swap_remove(i);
+                if let Some(i) = self.held.iter().position(|(t, _, _)| *t == tag) {
+                    let (_, handle, _) = self.held.swap_remove(i);
                     self.pool.free(handle).unwrap();
                 }
             }
         }
+        let requested: usize = self.held.iter().map(|(_, _, size)| size).sum();
+        assert_eq!(self.pool.requests().bytes_held, requested);
         if self.pool.allocated() > self.peak.0 {
-            self.peak = (self.pool.allocated(), self.pool.requests().bytes_held);
+            self.peak = (self.pool.allocated(), requested);
         }
     }
 

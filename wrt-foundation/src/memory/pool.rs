@@ -233,8 +233,18 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B: AsRef<[u8]> + AsMut<[
     #[inline]
     pub fn allocate_for(&mut self, bytes: usize) -> Result<BlockHandle, MemoryError> {
         self.requests.asked(bytes);
+        let answer = self.occupy_for(bytes);
+        match answer {
+            Ok(_) => self.requests.granted(bytes),
+            Err(_) => self.requests.refused(),
+        }
+        answer
+    }
+
+    /// Occupies a zeroed block for `bytes`, leaving the tally to the caller.
+    #[inline]
+    fn occupy_for(&mut self, bytes: usize) -> Result<BlockHandle, MemoryError> {
         if bytes > BLOCK_SIZE {
-            self.requests.refused();
             return Err(MemoryError::RequestTooLarge {
                 requested: bytes,
                 block_size: BLOCK_SIZE,
@@ -247,16 +257,9 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B: AsRef<[u8]> + AsMut<[
             Ok(())
         });
         match occupied {
-            Ok(key) => {
-                self.requests.granted(bytes);
-                Ok(BlockHandle::new(key))
-            }
-            Err(OccupyError::Refused(error)) => {
-                self.requests.refused();
-                Err(error)
-            }
+            Ok(key) => Ok(BlockHandle::new(key)),
+            Err(OccupyError::Refused(error)) => Err(error),
             Err(OccupyError::Full(_)) => {
-                self.requests.refused();
                 log::debug!("memory pool of {BLOCK_COUNT} blocks exhausted");
                 Err(MemoryError::PoolExhausted {
                     block_count: BLOCK_COUNT,
