@@ -80,6 +80,18 @@ pub enum ResourceError {
         /// Capacity in bytes.
         capacity: usize,
     },
+    /// A manager's live bytes (the descriptors' size hints) would pass `usize::MAX`: no
+    /// address space holds that much, so the hints are wrong, and counting on would make
+    /// every byte figure saturate.
+    #[error("live bytes would pass {limit}: requested {requested}, live {live}")]
+    BytesOverflow {
+        /// The size hint of the refused allocation.
+        requested: usize,
+        /// Bytes alive in the manager.
+        live: usize,
+        /// `usize::MAX`.
+        limit: usize,
+    },
     /// A component limit would be exceeded. Numbers are in the kind's
     /// [`unit`](LimitKind::unit).
     #[error("{component}: {kind} exceeded: requested {requested}, used {used}, limit {limit}")]

@@ -15,15 +15,15 @@ pub struct CategoryStats {
     /// Most resources of this category alive at once, ever: the peak a collector that
     /// samples now and then would miss.
     pub peak_live: u64,
-    /// Bytes (descriptors' size hints) alive now, exact: the sum of `usize` hints can pass
-    /// `usize::MAX` and come back below it.
-    live_exact: u128,
+    /// Bytes (descriptors' size hints) alive now. Exact: it is part of the manager's total,
+    /// which never passes `usize::MAX` (an allocation that would pass it is refused).
+    live_bytes: usize,
 }
 
 impl CategoryStats {
-    /// Bytes (descriptors' size hints) alive now; `usize::MAX` when more are.
+    /// Bytes (descriptors' size hints) alive now.
     pub fn live_bytes(&self) -> usize {
-        saturated(self.live_exact)
+        self.live_bytes
     }
 
     /// Resources of this category alive now.
@@ -47,9 +47,12 @@ pub struct AllocationStats {
     pub by_category: [CategoryStats; ResourceCategory::COUNT],
     /// Highest [`live_bytes`](Self::live_bytes) seen.
     pub peak_bytes: usize,
-    /// Bytes alive now over all categories, exact, so that after a sum that passed
-    /// `usize::MAX` the figure returns to the bytes really alive once enough are freed.
-    live_exact: u128,
+    /// Bytes alive now over all categories. It never passes `usize::MAX`: the manager
+    /// refuses an allocation that would take it there ([`ResourceError::BytesOverflow`]),
+    /// so every figure here is exact, never saturated.
+    ///
+    /// [`ResourceError::BytesOverflow`]: crate::ResourceError::BytesOverflow
+    live_bytes: usize,
 }
 
 impl AllocationStats {
@@ -58,7 +61,7 @@ impl AllocationStats {
         Self {
             by_category: [ZERO_STATS; ResourceCategory::COUNT],
             peak_bytes: 0,
-            live_exact: 0,
+            live_bytes: 0,
         }
     }
 
@@ -70,9 +73,16 @@ impl AllocationStats {
             .unwrap_or(&ZERO_STATS)
     }
 
-    /// Bytes alive now, over all categories; `usize::MAX` when more are.
+    /// Bytes alive now, over all categories.
     pub fn live_bytes(&self) -> usize {
-        saturated(self.live_exact)
+        self.live_bytes
+    }
+
+    /// The live bytes after an allocation of `bytes`, or `None` when they would pass
+    /// `usize::MAX`: asked before the allocation, so that a refusal changes nothing.
+    #[inline]
+    pub(crate) fn live_bytes_after(&self, bytes: usize) -> Option<usize> {
+        self.live_bytes.checked_add(bytes)
     }
 
     /// Successful allocations, ever, over all categories.
@@ -111,24 +121,30 @@ impl AllocationStats {
     }
 
     // Event counters are u64 and grow by one: wrapping would take centuries at any real
-    // rate, so they use the cheaper wrapping increment. Byte sums are u128 and never wrap
-    // either: they hold at most one `usize` per live slot (below 2^32 * 2^64 = 2^96), and a
-    // deallocation subtracts exactly what its allocation added (the descriptor is stored),
-    // so the plain two-instruction add and subtract are exact; saturating forms cost four
-    // more instructions each, measured, on every handle operation.
+    // rate, so they use the cheaper wrapping increment. Byte sums use plain wrapping steps
+    // too, and are exact: the total was checked not to pass `usize::MAX`
+    // ([`live_bytes_after`](Self::live_bytes_after)), a category's sum is part of the total,
+    // and a deallocation subtracts exactly what its allocation added (the descriptor is
+    // stored). One word each, so every operation does one read-modify-write per figure.
+
+    /// Counts an allocation of `bytes` that leaves `live_bytes` alive, the figure
+    /// [`live_bytes_after`](Self::live_bytes_after) returned for it.
     #[inline]
-    pub(crate) fn record_allocation(&mut self, category: ResourceCategory, bytes: usize) {
-        let bytes = bytes as u128;
-        self.live_exact = self.live_exact.wrapping_add(bytes);
+    pub(crate) fn record_allocation(
+        &mut self,
+        category: ResourceCategory,
+        bytes: usize,
+        live_bytes: usize,
+    ) {
+        self.live_bytes = live_bytes;
         // Peaks are written only when passed: once a workload has reached its peak, the
         // common allocation stores nothing here (a `max` would store on every call).
-        let live_bytes = saturated(self.live_exact);
         if live_bytes > self.peak_bytes {
             self.peak_bytes = live_bytes;
         }
         if let Some(c) = self.by_category.get_mut(category.index()) {
             c.allocations = c.allocations.wrapping_add(1);
-            c.live_exact = c.live_exact.wrapping_add(bytes);
+            c.live_bytes = c.live_bytes.wrapping_add(bytes);
             let live = c.live();
             if live > c.peak_live {
                 c.peak_live = live;
@@ -145,20 +161,12 @@ impl AllocationStats {
 
     #[inline]
     pub(crate) fn record_deallocation(&mut self, category: ResourceCategory, bytes: usize) {
-        let bytes = bytes as u128;
-        self.live_exact = self.live_exact.wrapping_sub(bytes);
+        self.live_bytes = self.live_bytes.wrapping_sub(bytes);
         if let Some(c) = self.by_category.get_mut(category.index()) {
             c.deallocations = c.deallocations.wrapping_add(1);
-            c.live_exact = c.live_exact.wrapping_sub(bytes);
+            c.live_bytes = c.live_bytes.wrapping_sub(bytes);
         }
     }
-}
-
-/// The `usize` view of an exact byte count (a `u128` sum of `usize` hints never saturates
-/// in practice: 2^64 resources of `usize::MAX` bytes each).
-#[inline]
-fn saturated(exact: u128) -> usize {
-    usize::try_from(exact).unwrap_or(usize::MAX)
 }
 
 const ZERO_STATS: CategoryStats = CategoryStats {
@@ -166,7 +174,7 @@ const ZERO_STATS: CategoryStats = CategoryStats {
     deallocations: 0,
     failures: 0,
     peak_live: 0,
-    live_exact: 0,
+    live_bytes: 0,
 };
 
 #[cfg(test)]
@@ -177,8 +185,8 @@ mod tests {
     fn totals_are_sums_over_categories() {
         let mut s = AllocationStats::new();
         assert_eq!(s.success_rate(), None);
-        s.record_allocation(ResourceCategory::Memory, 10);
-        s.record_allocation(ResourceCategory::Tables, 5);
+        assert!(allocated(&mut s, ResourceCategory::Memory, 10));
+        assert!(allocated(&mut s, ResourceCategory::Tables, 5));
         s.record_failure(ResourceCategory::Tables);
         s.record_deallocation(ResourceCategory::Memory, 10);
         assert_eq!(
@@ -190,22 +198,27 @@ mod tests {
         assert_eq!(s.success_rate(), Some(2.0 / 3.0));
     }
 
+    /// What the manager does: asks for the new total first, counts only when it is granted.
+    fn allocated(s: &mut AllocationStats, category: ResourceCategory, bytes: usize) -> bool {
+        s.live_bytes_after(bytes)
+            .map(|live| s.record_allocation(category, bytes, live))
+            .is_some()
+    }
+
     #[test]
-    fn live_bytes_come_back_exactly_after_passing_usize_max() {
+    fn the_total_is_never_saturated_so_it_stays_exact() {
         // Regression: the sum saturated on the way up and was subtracted in full on the way
-        // down, so it ended at usize::MAX - 10 with usize::MAX bytes still alive.
+        // down, so it ended at usize::MAX - 10 with usize::MAX bytes still alive. Now the
+        // allocation that would pass usize::MAX is not granted, and the figures stay exact.
         let mut s = AllocationStats::new();
-        s.record_allocation(ResourceCategory::Memory, usize::MAX);
-        s.record_allocation(ResourceCategory::Memory, 10);
+        assert!(allocated(&mut s, ResourceCategory::Memory, usize::MAX - 5));
+        assert!(!allocated(&mut s, ResourceCategory::Memory, 10));
+        assert!(allocated(&mut s, ResourceCategory::Tables, 5));
         assert_eq!(s.live_bytes(), usize::MAX);
-        s.record_deallocation(ResourceCategory::Memory, 10);
-        assert_eq!(s.live_bytes(), usize::MAX);
-        assert_eq!(
-            s.category(ResourceCategory::Memory).live_bytes(),
-            usize::MAX
-        );
-        s.record_deallocation(ResourceCategory::Memory, usize::MAX);
-        assert_eq!(s.live_bytes(), 0);
-        assert_eq!(s.peak_bytes, usize::MAX);
+        s.record_deallocation(ResourceCategory::Tables, 5);
+        assert_eq!(s.live_bytes(), usize::MAX - 5);
+        s.record_deallocation(ResourceCategory::Memory, usize::MAX - 5);
+        assert_eq!((s.live_bytes(), s.peak_bytes), (0, usize::MAX));
+        assert_eq!(s.category(ResourceCategory::Memory).live_bytes(), 0);
     }
 }

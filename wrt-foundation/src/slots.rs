@@ -106,8 +106,9 @@ impl FreeList {
                 self.head = index;
             }
             None => {
-                retire(index, slot);
+                slot.retire();
                 self.retired = self.retired.saturating_add(1);
+                report_retired(index);
             }
         }
         // Only an occupied slot is released, so `len` is at least 1 here.
@@ -115,13 +116,13 @@ impl FreeList {
     }
 }
 
-/// Takes `slot`, number `index`, out of service: after about four billion occupancies, so
-/// out of the way of the common path. It is given no part of the table, so the table's
-/// counts can stay in registers across a caller's loop.
+/// Logs that slot `index` retired: after about four billion occupancies, so out of the way
+/// of the common path. It is given only the number, no pointer into the table: a call that
+/// could reach the table would make the compiler reload the table's counts from memory on
+/// every pass of a caller's loop.
 #[cold]
 #[inline(never)]
-fn retire<T>(index: u32, slot: &mut Slot<T>) {
-    slot.retire();
+fn report_retired(index: u32) {
     log::warn!("slot {index} retired: its generations are used up");
 }
 
