@@ -253,8 +253,32 @@ impl ComponentResourceManager {
     /// [`apply`](Self::apply) with [`UsageChange::FunctionCall`] / [`UsageChange::HostCall`],
     /// touching one counter instead of planning a whole usage — engine hooks call it on every
     /// crossing between host and Wasm.
+    ///
+    /// The refusal is built out of line: the common case is one compare and one store, and
+    /// an error of several words built in place would give every caller a stack frame.
     #[inline]
     pub(crate) fn count_call(&mut self, host: bool) -> Result<(), ResourceError> {
+        let (used, limit) = if host {
+            (&mut self.usage.host_calls_made, self.limits.max_host_calls)
+        } else {
+            (
+                &mut self.usage.function_calls_made,
+                self.limits.max_function_calls,
+            )
+        };
+        if *used < limit {
+            // Below `limit`, so one more fits in a u64.
+            *used = used.wrapping_add(1);
+            Ok(())
+        } else {
+            Err(self.call_refused(host))
+        }
+    }
+
+    /// The refusal of one more call than `max_host_calls` / `max_function_calls` allow.
+    #[cold]
+    #[inline(never)]
+    fn call_refused(&mut self, host: bool) -> ResourceError {
         let (kind, used, limit) = if host {
             (
                 LimitKind::HostCalls,
@@ -268,21 +292,9 @@ impl ComponentResourceManager {
                 self.limits.max_function_calls,
             )
         };
-        match used.checked_add(1) {
-            Some(total) if total <= limit => {
-                if host {
-                    self.usage.host_calls_made = total;
-                } else {
-                    self.usage.function_calls_made = total;
-                }
-                Ok(())
-            }
-            _ => {
-                let error = self.exceeded(kind, 1, used, limit);
-                self.refusals.record(&error);
-                Err(error)
-            }
-        }
+        let error = self.exceeded(kind, 1, used, limit);
+        self.refusals.record(&error);
+        error
     }
 
     /// Takes back one host call counted by [`count_call`](Self::count_call).

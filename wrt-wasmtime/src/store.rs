@@ -51,26 +51,44 @@ pub(crate) fn install<T: HasGovernor + Send + 'static>(store: &mut Store<T>, fue
     }
 }
 
+/// Runs twice per host call, so the two host arms are a few instructions with no stack
+/// frame; the Wasm arms (once per entry from the host, with clock and fuel reads) and every
+/// refusal are out of line.
+#[inline]
 fn call_hook<T: HasGovernor>(
     mut context: StoreContextMut<'_, T>,
     hook: CallHook,
 ) -> wasmtime::Result<()> {
-    let outcome = match hook {
-        CallHook::CallingWasm => context.data_mut().governor().entering_wasm(),
-        CallHook::ReturningFromWasm => {
-            // Reading the fuel of a store without fuel builds an error: ask only when on.
-            let fuel_left = if context.data_mut().governor().fuel_on() {
-                context.get_fuel().ok()
-            } else {
-                None
-            };
-            context.data_mut().governor().returning_from_wasm(fuel_left)
-        }
-        CallHook::CallingHost => context.data_mut().governor().calling_host(),
+    match hook {
+        CallHook::CallingHost => context
+            .data_mut()
+            .governor()
+            .calling_host()
+            .map_err(LimitTrap::error),
         CallHook::ReturningFromHost => {
             context.data_mut().governor().returning_from_host();
             Ok(())
         }
+        CallHook::CallingWasm => wasm_crossing(context, true),
+        CallHook::ReturningFromWasm => wasm_crossing(context, false),
+    }
+}
+
+#[inline(never)]
+fn wasm_crossing<T: HasGovernor>(
+    mut context: StoreContextMut<'_, T>,
+    entering: bool,
+) -> wasmtime::Result<()> {
+    let outcome = if entering {
+        context.data_mut().governor().entering_wasm()
+    } else {
+        // Reading the fuel of a store without fuel builds an error: ask only when on.
+        let fuel_left = if context.data_mut().governor().fuel_on() {
+            context.get_fuel().ok()
+        } else {
+            None
+        };
+        context.data_mut().governor().returning_from_wasm(fuel_left)
     };
     outcome.map_err(LimitTrap::error)
 }

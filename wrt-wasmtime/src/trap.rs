@@ -18,7 +18,9 @@ impl core::fmt::Display for LimitTrap {
 impl std::error::Error for LimitTrap {}
 
 impl LimitTrap {
-    /// The refusal as a wasmtime error, ready to return from a hook.
+    /// The refusal as a wasmtime error, ready to return from a hook. Cold: it allocates, and
+    /// only a refusal takes this path.
+    #[cold]
     pub fn error(refusal: ResourceError) -> wasmtime::Error {
         wasmtime::Error::new(Self(refusal))
     }

@@ -361,13 +361,18 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         request: Request,
         outcome: Result<(), ResourceError>,
     ) -> Result<(), ResourceError> {
-        outcome.inspect_err(|error| {
-            self.refusals.record(Refusal {
-                request,
-                error: *error,
-                action: OnRefusal::Trap,
-            });
-        })
+        outcome.inspect_err(|error| self.record_trapped(request, *error))
+    }
+
+    /// Out of line, so that a hook's common (granted) path needs no room for a refusal.
+    #[cold]
+    #[inline(never)]
+    fn record_trapped(&mut self, request: Request, error: ResourceError) {
+        self.refusals.record(Refusal {
+            request,
+            error,
+            action: OnRefusal::Trap,
+        });
     }
 
     /// Applies `change` to the ledger and the budget, both or neither.
