@@ -14,6 +14,10 @@
 //! | `host_calls` | one call making 10 000 calls to a no-op host function | <= 1.30 |
 //! | `budget` | per thread, 2 threads at once: one charge and one release | <= 0.5 |
 //!
+//! Each group also runs `governed_counting_imports`: the same governor in a store without
+//! the call hook ([`GovernedEngine::store_counting_imports`]), its imports defined by a
+//! [`CountingLinker`], which count host calls themselves.
+//!
 //! `host_calls` also runs `wasmtime_call_hook_counter`, a reference and not a target: the
 //! plain store with a call hook that only counts host calls against a cap, the floor of any
 //! limit on host calls that wasmtime's call hook enforces.
@@ -24,11 +28,13 @@ use std::sync::{Barrier, Mutex};
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use wasmtime::{CallHook, Engine, Linker, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{CallHook, Caller, Engine, Linker, Store, StoreLimits, StoreLimitsBuilder};
 use wrt_component::engine::SharedBudget;
 use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
 use wrt_test_support::wat::{COMPUTE, HOST_LOOP};
-use wrt_wasmtime::{AdmittedModule, EngineOptions, Governed, GovernedEngine, instantiate};
+use wrt_wasmtime::{
+    AdmittedModule, CountingLinker, EngineOptions, Governed, GovernedEngine, instantiate,
+};
 
 const PAGE: usize = 65_536;
 const C: ComponentId = ComponentId(7);
@@ -93,6 +99,13 @@ fn governed_store(engine: &GovernedEngine) -> Store<Governed<()>> {
     engine.store(engine.governor(C, wrt_limits()), ())
 }
 
+/// The same governor in a store without the call hook, linked by a `CountingLinker`.
+fn hookless_store(engine: &GovernedEngine) -> Store<Governed<()>> {
+    engine
+        .store_counting_imports(engine.governor(C, wrt_limits()), ())
+        .expect("no limit here needs the hook")
+}
+
 fn admitted(engine: &GovernedEngine, wat: &str) -> AdmittedModule {
     AdmittedModule::new(engine.engine(), &wasm(wat), &wrt_limits()).expect("admitted")
 }
@@ -123,6 +136,18 @@ fn compute(c: &mut Criterion) {
         .expect("run");
     assert_eq!(run.call(&mut store, LOOP).expect("runs"), expected);
     group.bench_function("governed", |b| {
+        b.iter(|| run.call(&mut store, black_box(LOOP)).expect("runs"));
+    });
+
+    let mut store = hookless_store(&engine);
+    let instance = CountingLinker::new(engine.engine())
+        .instantiate(&mut store, &module)
+        .expect("inst");
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .expect("run");
+    assert_eq!(run.call(&mut store, LOOP).expect("runs"), expected);
+    group.bench_function("governed_counting_imports", |b| {
         b.iter(|| run.call(&mut store, black_box(LOOP)).expect("runs"));
     });
 
@@ -158,6 +183,22 @@ fn memory_grow(c: &mut Criterion) {
         b.iter(|| {
             let mut store = governed_store(&engine);
             let instance = instantiate(&mut store, &linker, &module).expect("inst");
+            let grow = instance
+                .get_typed_func::<i32, i32>(&mut store, "grow")
+                .expect("grow");
+            assert_eq!(
+                grow.call(&mut store, black_box(GROWS)).expect("runs"),
+                pages
+            );
+            store
+        });
+    });
+
+    let linker = CountingLinker::new(engine.engine());
+    group.bench_function("governed_counting_imports", |b| {
+        b.iter(|| {
+            let mut store = hookless_store(&engine);
+            let instance = linker.instantiate(&mut store, &module).expect("inst");
             let grow = instance
                 .get_typed_func::<i32, i32>(&mut store, "grow")
                 .expect("grow");
@@ -248,6 +289,24 @@ fn host_calls(c: &mut Criterion) {
     let counted = store.data().governor.limiter().usage().host_calls_made - before;
     assert_eq!(counted, u64::from(HOST_CALLS.unsigned_abs()));
     group.bench_function("governed", |b| {
+        b.iter(|| run.call(&mut store, black_box(HOST_CALLS)).expect("runs"));
+    });
+
+    let mut linker = CountingLinker::new(engine.engine());
+    linker
+        .func_wrap("host", "tick", |_: Caller<'_, Governed<()>>| {})
+        .expect("linked");
+    let mut store = hookless_store(&engine);
+    let instance = linker.instantiate(&mut store, &module).expect("inst");
+    let run = instance
+        .get_typed_func::<i32, ()>(&mut store, "run")
+        .expect("run");
+    run.call(&mut store, HOST_CALLS).expect("runs");
+    assert_eq!(
+        store.data().governor.limiter().usage().host_calls_made,
+        u64::from(HOST_CALLS.unsigned_abs())
+    );
+    group.bench_function("governed_counting_imports", |b| {
         b.iter(|| run.call(&mut store, black_box(HOST_CALLS)).expect("runs"));
     });
 

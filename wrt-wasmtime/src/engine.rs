@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use wasmtime::{Config, Engine, Store};
 use wrt_component::engine::{RefusalPolicy, SharedBudget};
-use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
+use wrt_component::{ComponentId, LimitKind, ResourceLimits, RuntimeBudget};
 
 use crate::governor::Governor;
 use crate::store::{Governed, HasGovernor, install};
@@ -112,7 +112,96 @@ impl GovernedEngine {
     /// A governed store over the embedder's own data type, which holds the [`Governor`].
     pub fn store_with<T: HasGovernor + Send + 'static>(&self, data: T) -> Store<T> {
         let mut store = Store::new(&self.engine, data);
-        install(&mut store, self.options.fuel);
+        install(&mut store, self.options.fuel, true);
         store
     }
+
+    /// A governed store with no call hook, whose host calls are counted by the imports of a
+    /// [`CountingLinker`](crate::CountingLinker): wasmtime's hook costs two boxed calls per
+    /// import call, the counting import one increment. The limiter, the epoch deadline and
+    /// `max_host_calls` hold as in [`store`](Self::store).
+    ///
+    /// Without the hook nothing sees Wasm being entered, so a governor with a limit that is
+    /// counted there — `max_function_calls`, `max_execution_time`, or fuel on this engine —
+    /// is refused (and handed back in the error), never run with that limit unheld.
+    /// Instantiating through a plain linker ([`instantiate`](crate::instantiate),
+    /// [`instantiating`](crate::instantiating)) puts the hook on first, so its imports are
+    /// counted too.
+    pub fn store_counting_imports<T: Send + 'static>(
+        &self,
+        governor: Governor,
+        data: T,
+    ) -> Result<Store<Governed<T>>, CallHookNeeded<Governed<T>>> {
+        self.store_counting_imports_with(Governed { governor, data })
+    }
+
+    /// [`store_counting_imports`](Self::store_counting_imports) over the embedder's own
+    /// data type, which holds the [`Governor`].
+    pub fn store_counting_imports_with<T: HasGovernor + Send + 'static>(
+        &self,
+        mut data: T,
+    ) -> Result<Store<T>, CallHookNeeded<T>> {
+        let limits = *data.governor().limiter().limits();
+        let needed = if limits.max_function_calls != u64::MAX {
+            Some((
+                LimitKind::FunctionCalls,
+                limits.cap(LimitKind::FunctionCalls),
+            ))
+        } else if limits.max_execution_time.is_some() {
+            Some((
+                LimitKind::ExecutionTime,
+                limits.cap(LimitKind::ExecutionTime),
+            ))
+        } else if self.options.fuel {
+            Some((LimitKind::Fuel, limits.max_fuel))
+        } else {
+            None
+        };
+        if let Some((limit, cap)) = needed {
+            return Err(CallHookNeeded {
+                limit,
+                cap,
+                data: Box::new(data),
+            });
+        }
+        let mut store = Store::new(&self.engine, data);
+        install(&mut store, false, false);
+        Ok(store)
+    }
 }
+
+/// A store without a call hook was asked for with a limit that only the hook can hold. The
+/// store data comes back untouched in `data`.
+pub struct CallHookNeeded<T> {
+    /// The limit that needs the hook (fuel: the engine meters it, and fuel is booked as Wasm
+    /// returns).
+    pub limit: LimitKind,
+    /// Its cap, in the limit's unit (`u64::MAX`: unlimited, as fuel may be).
+    pub cap: u64,
+    /// The store data, handed back (boxed: a governor is a few kilobytes, and the error
+    /// should not make every `Result` that size).
+    pub data: Box<T>,
+}
+
+impl<T> core::fmt::Debug for CallHookNeeded<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CallHookNeeded")
+            .field("limit", &self.limit)
+            .field("cap", &self.cap)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> core::fmt::Display for CallHookNeeded<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "{} = {} {} is counted by the call hook: a store without it cannot hold it",
+            self.limit.field_name(),
+            self.cap,
+            self.limit.unit()
+        )
+    }
+}
+
+impl<T> std::error::Error for CallHookNeeded<T> {}

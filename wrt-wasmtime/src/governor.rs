@@ -26,6 +26,9 @@ pub struct Governor {
     /// Between a host-call hook and its return: a growth or epoch callback in this window
     /// shows the crossing was one of wasmtime's libcalls, not an import.
     in_host_crossing: bool,
+    /// Whether the store's call hook is on: it then counts host calls and Wasm entries, and
+    /// the functions of a `CountingLinker` leave the count to it.
+    call_hook_on: bool,
 }
 
 impl core::fmt::Debug for Governor {
@@ -35,6 +38,7 @@ impl core::fmt::Debug for Governor {
             .field("running_since", &self.running_since)
             .field("wasm_depth", &self.wasm_depth)
             .field("fuel_given", &self.fuel_given)
+            .field("call_hook_on", &self.call_hook_on)
             .finish_non_exhaustive()
     }
 }
@@ -67,6 +71,7 @@ impl Governor {
             fuel_given: 0,
             fuel_on: false,
             in_host_crossing: false,
+            call_hook_on: false,
         }
     }
 
@@ -120,6 +125,30 @@ impl Governor {
         self.limiter.host_calling()?;
         self.in_host_crossing = true;
         Ok(())
+    }
+
+    /// A `CountingLinker` function was called: one host call, unless the call hook, which
+    /// sees every call, has counted it already.
+    #[inline]
+    pub(crate) fn import_calling(&mut self) -> Result<(), ResourceError> {
+        if self.call_hook_on {
+            return Ok(());
+        }
+        self.limiter.host_calling()
+    }
+
+    /// The store's call hook is on from now.
+    pub(crate) fn call_hook_installed(&mut self) {
+        self.call_hook_on = true;
+    }
+
+    /// Whether the store's call hook is on. Without it (a store from
+    /// [`GovernedEngine::store_counting_imports`](crate::GovernedEngine::store_counting_imports)
+    /// whose instances all came from a [`CountingLinker`](crate::CountingLinker)), host
+    /// calls are counted by the imports, and entries into Wasm, the time and the fuel they
+    /// take are not counted: such a store is refused any limit on them.
+    pub const fn call_hook_on(&self) -> bool {
+        self.call_hook_on
     }
 
     /// The host returns to Wasm.

@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`wasmtime::ResourceLimiter`] on [`Governor`] | `max_memory`, `max_memories`, `max_table_size`, `max_tables`, `max_instances`, the shared budget |
 //! | [`Store::call_hook`](wasmtime::Store::call_hook) | `max_function_calls` (entries into Wasm), `max_host_calls` |
+//! | or, in a store without the hook, [`CountingLinker`]'s imports | `max_host_calls` |
 //! | epoch interruption, ticked by [`GovernedEngine`] | `max_execution_time`, charged through the wrt `Clock` |
 //! | fuel | `max_fuel`, deterministic |
 //! | [`AdmittedModule`] / [`AdmittedComponent`] | admission: refused before any memory exists |
@@ -47,6 +48,7 @@
     )
 )]
 
+mod counting;
 mod engine;
 mod gate;
 mod governor;
@@ -57,7 +59,8 @@ mod store;
 mod ticker;
 mod trap;
 
-pub use engine::{EngineOptions, GovernedEngine};
+pub use counting::{CountedFunc, CountingLinker};
+pub use engine::{CallHookNeeded, EngineOptions, GovernedEngine};
 pub use gate::{Admitted, AdmittedComponent, AdmittedModule, Binary, GateError};
 pub use governor::Governor;
 #[cfg(target_os = "linux")]

@@ -28,10 +28,17 @@ impl<T> HasGovernor for Governed<T> {
     }
 }
 
-/// Installs the limiter, the call hook and the epoch deadline, and hands out the fuel.
-pub(crate) fn install<T: HasGovernor + Send + 'static>(store: &mut Store<T>, fuel: bool) {
+/// Installs the limiter, the call hook (if `hook`) and the epoch deadline, and hands out
+/// the fuel.
+pub(crate) fn install<T: HasGovernor + Send + 'static>(
+    store: &mut Store<T>,
+    fuel: bool,
+    hook: bool,
+) {
     store.limiter(|state| state.governor());
-    store.call_hook(call_hook);
+    if hook {
+        install_call_hook(store);
+    }
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(|mut context: StoreContextMut<'_, T>| {
         context
@@ -49,6 +56,13 @@ pub(crate) fn install<T: HasGovernor + Send + 'static>(store: &mut Store<T>, fue
         let given = store.get_fuel().unwrap_or(0);
         store.data_mut().governor().fuel_given(given);
     }
+}
+
+/// Puts the call hook on; from then on it counts host calls and the counting functions of
+/// a [`CountingLinker`](crate::CountingLinker) do not, so no call is counted twice.
+fn install_call_hook<T: HasGovernor + 'static>(store: &mut Store<T>) {
+    store.call_hook(call_hook);
+    store.data_mut().governor().call_hook_installed();
 }
 
 /// Runs twice per host call, so the two host arms are a few instructions with no stack
@@ -97,7 +111,24 @@ fn wasm_crossing<T: HasGovernor>(
 /// `max_instances` first, and tells the limiter that growths from zero are creations while
 /// it runs. Use it for components and linkers of any kind (WASI command components);
 /// [`instantiate`] is the shorthand for core modules.
-pub fn instantiating<T: HasGovernor, R>(
+///
+/// The imports of such a linker do not count themselves, so a store made without the call
+/// hook ([`GovernedEngine::store_counting_imports`](crate::GovernedEngine::store_counting_imports))
+/// gets it here, before anything is instantiated: its host calls are counted whichever
+/// linker is used.
+pub fn instantiating<T: HasGovernor + 'static, R>(
+    store: &mut Store<T>,
+    instantiate: impl FnOnce(&mut Store<T>) -> wasmtime::Result<R>,
+) -> wasmtime::Result<R> {
+    if !store.data_mut().governor().call_hook_on() {
+        install_call_hook(store);
+    }
+    instantiating_counted(store, instantiate)
+}
+
+/// [`instantiating`] for a linker whose imports count themselves: the call hook is left as
+/// it is.
+pub(crate) fn instantiating_counted<T: HasGovernor, R>(
     store: &mut Store<T>,
     instantiate: impl FnOnce(&mut Store<T>) -> wasmtime::Result<R>,
 ) -> wasmtime::Result<R> {
@@ -122,7 +153,7 @@ pub fn instantiating<T: HasGovernor, R>(
 }
 
 /// Instantiates an admitted core module in a governed store.
-pub fn instantiate<T: HasGovernor>(
+pub fn instantiate<T: HasGovernor + 'static>(
     store: &mut Store<T>,
     linker: &Linker<T>,
     module: &AdmittedModule,
