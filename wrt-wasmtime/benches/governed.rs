@@ -27,8 +27,11 @@ use core::time::Duration;
 use std::sync::{Barrier, Mutex};
 use std::time::Instant;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use wasmtime::{CallHook, Caller, Engine, Linker, Store, StoreLimits, StoreLimitsBuilder};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
+use wasmtime::{
+    CallHook, Caller, Engine, Instance, Linker, Store, StoreLimits, StoreLimitsBuilder,
+};
 use wrt_component::engine::SharedBudget;
 use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
 use wrt_test_support::wat::{COMPUTE, HOST_LOOP};
@@ -110,6 +113,23 @@ fn admitted(engine: &GovernedEngine, wat: &str) -> AdmittedModule {
     AdmittedModule::new(engine.engine(), &wasm(wat), &wrt_limits()).expect("admitted")
 }
 
+/// Checks that `instance` computes `expected`, then measures its `run(LOOP)`.
+fn bench_compute<T>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    mut store: Store<T>,
+    instance: Instance,
+    expected: i32,
+) {
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .expect("run");
+    assert_eq!(run.call(&mut store, LOOP).expect("runs"), expected);
+    group.bench_function(name, |b| {
+        b.iter(|| run.call(&mut store, black_box(LOOP)).expect("runs"));
+    });
+}
+
 fn compute(c: &mut Criterion) {
     let mut group = c.benchmark_group("compute");
 
@@ -131,32 +151,38 @@ fn compute(c: &mut Criterion) {
     let module = admitted(&engine, COMPUTE);
     let mut store = governed_store(&engine);
     let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).expect("inst");
-    let run = instance
-        .get_typed_func::<i32, i32>(&mut store, "run")
-        .expect("run");
-    assert_eq!(run.call(&mut store, LOOP).expect("runs"), expected);
-    group.bench_function("governed", |b| {
-        b.iter(|| run.call(&mut store, black_box(LOOP)).expect("runs"));
-    });
+    bench_compute(&mut group, "governed", store, instance, expected);
 
     let mut store = hookless_store(&engine);
     let instance = CountingLinker::new(engine.engine())
         .instantiate(&mut store, &module)
         .expect("inst");
-    let run = instance
-        .get_typed_func::<i32, i32>(&mut store, "run")
-        .expect("run");
-    assert_eq!(run.call(&mut store, LOOP).expect("runs"), expected);
-    group.bench_function("governed_counting_imports", |b| {
-        b.iter(|| run.call(&mut store, black_box(LOOP)).expect("runs"));
-    });
+    bench_compute(
+        &mut group,
+        "governed_counting_imports",
+        store,
+        instance,
+        expected,
+    );
 
     group.finish();
 }
 
+/// One memory_grow iteration: `GROWS` pages grown in `instance` of a fresh `store`, which
+/// is handed back so its drop is measured too.
+fn grown<T>(mut store: Store<T>, instance: Instance) -> Store<T> {
+    let grow = instance
+        .get_typed_func::<i32, i32>(&mut store, "grow")
+        .expect("grow");
+    assert_eq!(
+        grow.call(&mut store, black_box(GROWS)).expect("runs"),
+        GROWS + 1
+    );
+    store
+}
+
 fn memory_grow(c: &mut Criterion) {
     let mut group = c.benchmark_group("memory_grow");
-    let pages = GROWS + 1;
 
     let engine = plain_engine();
     let module = wasmtime::Module::new(&engine, wasm(GROW)).expect("compiled");
@@ -165,14 +191,7 @@ fn memory_grow(c: &mut Criterion) {
         b.iter(|| {
             let mut store = plain_store(&engine);
             let instance = linker.instantiate(&mut store, &module).expect("inst");
-            let grow = instance
-                .get_typed_func::<i32, i32>(&mut store, "grow")
-                .expect("grow");
-            assert_eq!(
-                grow.call(&mut store, black_box(GROWS)).expect("runs"),
-                pages
-            );
-            store
+            grown(store, instance)
         });
     });
 
@@ -183,14 +202,7 @@ fn memory_grow(c: &mut Criterion) {
         b.iter(|| {
             let mut store = governed_store(&engine);
             let instance = instantiate(&mut store, &linker, &module).expect("inst");
-            let grow = instance
-                .get_typed_func::<i32, i32>(&mut store, "grow")
-                .expect("grow");
-            assert_eq!(
-                grow.call(&mut store, black_box(GROWS)).expect("runs"),
-                pages
-            );
-            store
+            grown(store, instance)
         });
     });
 
@@ -199,14 +211,7 @@ fn memory_grow(c: &mut Criterion) {
         b.iter(|| {
             let mut store = hookless_store(&engine);
             let instance = linker.instantiate(&mut store, &module).expect("inst");
-            let grow = instance
-                .get_typed_func::<i32, i32>(&mut store, "grow")
-                .expect("grow");
-            assert_eq!(
-                grow.call(&mut store, black_box(GROWS)).expect("runs"),
-                pages
-            );
-            store
+            grown(store, instance)
         });
     });
 
@@ -228,6 +233,33 @@ impl Default for Counted {
             max_host_calls: wrt_limits().max_host_calls,
         }
     }
+}
+
+fn governed_host_calls(data: &Governed<()>) -> u64 {
+    data.governor.limiter().usage().host_calls_made
+}
+
+/// Checks that one `run(HOST_CALLS)` of `instance` is counted as that many host calls by
+/// `counted`, then measures it.
+fn bench_host_loop<T>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    mut store: Store<T>,
+    instance: Instance,
+    counted: impl Fn(&T) -> u64,
+) {
+    let run = instance
+        .get_typed_func::<i32, ()>(&mut store, "run")
+        .expect("run");
+    let before = counted(store.data());
+    run.call(&mut store, HOST_CALLS).expect("runs");
+    assert_eq!(
+        counted(store.data()) - before,
+        u64::from(HOST_CALLS.unsigned_abs())
+    );
+    group.bench_function(name, |b| {
+        b.iter(|| run.call(&mut store, black_box(HOST_CALLS)).expect("runs"));
+    });
 }
 
 fn host_calls(c: &mut Criterion) {
@@ -263,17 +295,13 @@ fn host_calls(c: &mut Criterion) {
     let mut linker = Linker::new(&engine);
     linker.func_wrap("host", "tick", || {}).expect("linked");
     let instance = linker.instantiate(&mut store, &module).expect("inst");
-    let run = instance
-        .get_typed_func::<i32, ()>(&mut store, "run")
-        .expect("run");
-    run.call(&mut store, HOST_CALLS).expect("runs");
-    assert_eq!(
-        store.data().host_calls,
-        u64::from(HOST_CALLS.unsigned_abs())
+    bench_host_loop(
+        &mut group,
+        "wasmtime_call_hook_counter",
+        store,
+        instance,
+        |data| data.host_calls,
     );
-    group.bench_function("wasmtime_call_hook_counter", |b| {
-        b.iter(|| run.call(&mut store, black_box(HOST_CALLS)).expect("runs"));
-    });
 
     let engine = governed_engine();
     let module = admitted(&engine, HOST_LOOP);
@@ -281,16 +309,7 @@ fn host_calls(c: &mut Criterion) {
     linker.func_wrap("host", "tick", || {}).expect("linked");
     let mut store = governed_store(&engine);
     let instance = instantiate(&mut store, &linker, &module).expect("inst");
-    let run = instance
-        .get_typed_func::<i32, ()>(&mut store, "run")
-        .expect("run");
-    let before = store.data().governor.limiter().usage().host_calls_made;
-    run.call(&mut store, HOST_CALLS).expect("runs");
-    let counted = store.data().governor.limiter().usage().host_calls_made - before;
-    assert_eq!(counted, u64::from(HOST_CALLS.unsigned_abs()));
-    group.bench_function("governed", |b| {
-        b.iter(|| run.call(&mut store, black_box(HOST_CALLS)).expect("runs"));
-    });
+    bench_host_loop(&mut group, "governed", store, instance, governed_host_calls);
 
     let mut linker = CountingLinker::new(engine.engine());
     linker
@@ -298,17 +317,13 @@ fn host_calls(c: &mut Criterion) {
         .expect("linked");
     let mut store = hookless_store(&engine);
     let instance = linker.instantiate(&mut store, &module).expect("inst");
-    let run = instance
-        .get_typed_func::<i32, ()>(&mut store, "run")
-        .expect("run");
-    run.call(&mut store, HOST_CALLS).expect("runs");
-    assert_eq!(
-        store.data().governor.limiter().usage().host_calls_made,
-        u64::from(HOST_CALLS.unsigned_abs())
+    bench_host_loop(
+        &mut group,
+        "governed_counting_imports",
+        store,
+        instance,
+        governed_host_calls,
     );
-    group.bench_function("governed_counting_imports", |b| {
-        b.iter(|| run.call(&mut store, black_box(HOST_CALLS)).expect("runs"));
-    });
 
     group.finish();
 }
