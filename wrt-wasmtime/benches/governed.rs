@@ -18,6 +18,9 @@
 //! the call hook ([`GovernedEngine::store_counting_imports`]), its imports defined by a
 //! [`CountingLinker`], which count host calls themselves.
 //!
+//! `budget` runs [`SharedBudget`] twice: with caps of 1 GiB and 65 536 resources (both
+//! counters in one word) and with [`RuntimeBudget::unlimited`] caps (a word per counter).
+//!
 //! `host_calls` also runs `wasmtime_call_hook_counter`, a reference and not a target: the
 //! plain store with a call hook that only counts host calls against a cap, the floor of any
 //! limit on host calls that wasmtime's call hook enforces.
@@ -419,6 +422,23 @@ fn budget(c: &mut Criterion) {
         });
     });
     assert_eq!(shared.usage(), wrt_component::BudgetUsage::default());
+
+    // Caps too wide to share a word: the layout with a counter per word, for comparison.
+    let split = SharedBudget::new(RuntimeBudget::unlimited());
+    assert!(shared.is_packed() && !split.is_packed());
+    group.bench_function("shared_budget_unlimited_caps", |b| {
+        b.iter_custom(|iters| {
+            contended(iters, || {
+                assert!(
+                    split
+                        .charge(black_box(CHARGE.0), black_box(CHARGE.1))
+                        .is_ok()
+                );
+                split.release(black_box(CHARGE.0), black_box(CHARGE.1));
+            })
+        });
+    });
+    assert_eq!(split.usage(), wrt_component::BudgetUsage::default());
 
     group.finish();
 }
