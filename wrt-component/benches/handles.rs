@@ -4,7 +4,9 @@
 //! index bound, generation, statistics, a descriptor per resource; then with 4 metadata
 //! labels per resource in the side table), against `slab::Slab`
 //! (no generation check) and `slotmap::SlotMap` (generation check) doing the same work.
-//! Ratios are in the crate README.
+//! `slotmap_same_entry` is slotmap storing what a manager's slot stores per resource (the
+//! value, its descriptor, the labels key), to tell the cost of the entry's size from the
+//! cost of the manager's checks. Ratios are in the crate README.
 
 use core::hint::black_box;
 use core::time::Duration;
@@ -127,6 +129,27 @@ fn handles(c: &mut Criterion) {
             }
             for key in &keys {
                 black_box(slots.remove(*key).unwrap());
+            }
+            black_box(sum)
+        });
+    });
+
+    // What a manager stores per resource (`ResourceEntry<u64>`'s fields), in slotmap.
+    type SameEntry = (u64, ResourceDescriptor, Option<wrt_component::backend::Key>);
+    let mut same = slotmap::SlotMap::<slotmap::DefaultKey, SameEntry>::new();
+    group.bench_function("slotmap_same_entry", |b| {
+        let mut keys = Vec::with_capacity(BATCH);
+        b.iter(|| {
+            keys.clear();
+            for n in 0..BATCH {
+                keys.push(same.insert((n as u64, descriptor(), None)));
+            }
+            let mut sum = 0u64;
+            for key in &keys {
+                sum += same.get(*key).unwrap().0;
+            }
+            for key in &keys {
+                black_box(same.remove(*key).unwrap());
             }
             black_box(sum)
         });
