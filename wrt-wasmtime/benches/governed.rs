@@ -409,38 +409,35 @@ fn budget(c: &mut Criterion) {
     assert_eq!(*locked.used.lock().expect("not poisoned"), (0, 0));
 
     let shared = SharedBudget::new(CAPS);
-    group.bench_function("shared_budget", |b| {
-        b.iter_custom(|iters| {
-            contended(iters, || {
-                assert!(
-                    shared
-                        .charge(black_box(CHARGE.0), black_box(CHARGE.1))
-                        .is_ok()
-                );
-                shared.release(black_box(CHARGE.0), black_box(CHARGE.1));
-            })
-        });
-    });
-    assert_eq!(shared.usage(), wrt_component::BudgetUsage::default());
-
     // Caps too wide to share a word: the layout with a counter per word, for comparison.
     let split = SharedBudget::new(RuntimeBudget::unlimited());
     assert!(shared.is_packed() && !split.is_packed());
-    group.bench_function("shared_budget_unlimited_caps", |b| {
+    bench_shared_budget(&mut group, "shared_budget", &shared);
+    bench_shared_budget(&mut group, "shared_budget_unlimited_caps", &split);
+
+    group.finish();
+}
+
+/// Charge+release of `CHARGE` on `budget` by two contending threads; the budget must be back
+/// at zero afterwards.
+fn bench_shared_budget(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    budget: &SharedBudget,
+) {
+    group.bench_function(name, |b| {
         b.iter_custom(|iters| {
             contended(iters, || {
                 assert!(
-                    split
+                    budget
                         .charge(black_box(CHARGE.0), black_box(CHARGE.1))
                         .is_ok()
                 );
-                split.release(black_box(CHARGE.0), black_box(CHARGE.1));
+                budget.release(black_box(CHARGE.0), black_box(CHARGE.1));
             })
         });
     });
-    assert_eq!(split.usage(), wrt_component::BudgetUsage::default());
-
-    group.finish();
+    assert_eq!(budget.usage(), wrt_component::BudgetUsage::default());
 }
 
 criterion_group! {
