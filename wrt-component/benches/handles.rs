@@ -134,7 +134,9 @@ fn handles(c: &mut Criterion) {
         });
     });
 
-    // What a manager stores per resource (`ResourceEntry<u64>`'s fields), in slotmap.
+    // What a manager stores per resource (`ResourceEntry<u64>`'s fields), in slotmap. Each
+    // baseline's loop is written out: sharing one generic body between the two slotmap
+    // cases was measured to move them (u64 230 -> 242 ns, this one 637 -> 570 ns).
     type SameEntry = (u64, ResourceDescriptor, Option<wrt_component::backend::Key>);
     let mut same = slotmap::SlotMap::<slotmap::DefaultKey, SameEntry>::new();
     group.bench_function("slotmap_same_entry", |b| {

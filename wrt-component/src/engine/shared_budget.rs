@@ -48,23 +48,22 @@ use crate::error::ResourceError;
 #[derive(Debug)]
 pub struct SharedBudget {
     limits: RuntimeBudget,
-    layout: Layout,
-    /// Packed: both counters; split: memory.
-    word: AtomicUsize,
-    /// Split: resources; packed: unused.
-    resources: AtomicUsize,
+    counters: Counters,
 }
 
-/// How the two counters are held, fixed by the caps at construction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Layout {
+/// How the two counters are held, chosen by the caps at construction.
+#[derive(Debug)]
+enum Counters {
     /// One word: resources in the low `shift` bits, memory above them.
-    Packed { shift: u32 },
+    Packed { shift: u32, word: AtomicUsize },
     /// A word each.
-    Split,
+    Split {
+        memory: AtomicUsize,
+        resources: AtomicUsize,
+    },
 }
 
-impl Layout {
+impl Counters {
     /// Packed when each cap, with one spare bit above it, fits beside the other.
     ///
     /// The spare bits make a caller's over-release (more given back than was charged) land
@@ -76,9 +75,17 @@ impl Layout {
         if resource_bits.saturating_add(memory_bits) <= usize::BITS {
             Self::Packed {
                 shift: resource_bits,
+                word: AtomicUsize::new(0),
             }
         } else {
-            Self::Split
+            Self::split()
+        }
+    }
+
+    const fn split() -> Self {
+        Self::Split {
+            memory: AtomicUsize::new(0),
+            resources: AtomicUsize::new(0),
         }
     }
 }
@@ -86,6 +93,12 @@ impl Layout {
 /// Bits needed to write `value`.
 const fn bits(value: usize) -> u32 {
     usize::BITS.saturating_sub(value.leading_zeros())
+}
+
+/// `used + requested` when it stays within `limit`: the one test behind every charge.
+#[inline]
+fn within(used: usize, requested: usize, limit: usize) -> Option<usize> {
+    used.checked_add(requested).filter(|total| *total <= limit)
 }
 
 /// The word holding `memory` and `resources` (each already checked to fit its field).
@@ -107,9 +120,7 @@ impl SharedBudget {
     pub const fn new(limits: RuntimeBudget) -> Self {
         Self {
             limits,
-            layout: Layout::for_caps(limits),
-            word: AtomicUsize::new(0),
-            resources: AtomicUsize::new(0),
+            counters: Counters::for_caps(limits),
         }
     }
 
@@ -118,8 +129,8 @@ impl SharedBudget {
     #[cfg(test)]
     const fn split(limits: RuntimeBudget) -> Self {
         Self {
-            layout: Layout::Split,
-            ..Self::new(limits)
+            limits,
+            counters: Counters::split(),
         }
     }
 
@@ -130,17 +141,17 @@ impl SharedBudget {
 
     /// `true` when both counters share one word (see the [type documentation](Self)).
     pub const fn is_packed(&self) -> bool {
-        matches!(self.layout, Layout::Packed { .. })
+        matches!(self.counters, Counters::Packed { .. })
     }
 
     /// What is charged now: one read when packed; when split, each counter read on its own
     /// (a snapshot per counter, not of the pair).
     pub fn usage(&self) -> BudgetUsage {
-        match self.layout {
-            Layout::Packed { shift } => unpack(shift, self.word.load(Ordering::Acquire)),
-            Layout::Split => BudgetUsage {
-                memory: self.word.load(Ordering::Acquire),
-                resources: self.resources.load(Ordering::Acquire),
+        match &self.counters {
+            Counters::Packed { shift, word } => unpack(*shift, word.load(Ordering::Acquire)),
+            Counters::Split { memory, resources } => BudgetUsage {
+                memory: memory.load(Ordering::Acquire),
+                resources: resources.load(Ordering::Acquire),
             },
         }
     }
@@ -153,9 +164,12 @@ impl SharedBudget {
     /// charged then.
     #[inline]
     pub fn charge(&self, memory: usize, resources: usize) -> Result<(), ResourceError> {
-        match self.layout {
-            Layout::Packed { shift } => self.charge_packed(shift, memory, resources),
-            Layout::Split => self.charge_split(memory, resources),
+        match &self.counters {
+            Counters::Packed { shift, word } => self.charge_packed(*shift, word, memory, resources),
+            Counters::Split {
+                memory: memory_used,
+                resources: resources_used,
+            } => self.charge_split(memory_used, resources_used, memory, resources),
         }
     }
 
@@ -163,11 +177,16 @@ impl SharedBudget {
     /// caller's bug: the counter ends at zero, not wrapped to "almost full".
     #[inline]
     pub fn release(&self, memory: usize, resources: usize) {
-        match self.layout {
-            Layout::Packed { shift } => self.release_packed(shift, memory, resources),
-            Layout::Split => {
-                give_back(&self.word, memory);
-                give_back(&self.resources, resources);
+        match &self.counters {
+            Counters::Packed { shift, word } => {
+                self.release_packed(*shift, word, memory, resources);
+            }
+            Counters::Split {
+                memory: memory_used,
+                resources: resources_used,
+            } => {
+                give_back(memory_used, memory);
+                give_back(resources_used, resources);
             }
         }
     }
@@ -176,50 +195,50 @@ impl SharedBudget {
     fn charge_packed(
         &self,
         shift: u32,
+        word: &AtomicUsize,
         memory: usize,
         resources: usize,
     ) -> Result<(), ResourceError> {
         let caps = self.limits;
-        let fits = |used: BudgetUsage| {
-            used.memory
-                .checked_add(memory)
-                .is_some_and(|total| total <= caps.max_total_memory)
-                && used
-                    .resources
-                    .checked_add(resources)
-                    .is_some_and(|total| total <= caps.max_total_resources)
-        };
         // Both below their caps, so the sum below stays inside each field.
         let added = pack(shift, memory, resources);
-        self.word
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
-                fits(unpack(shift, word)).then_some(word.wrapping_add(added))
-            })
-            .map(|_| ())
-            .map_err(|word| self.refusal(memory, resources, unpack(shift, word)))
+        word.fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
+            let used = unpack(shift, now);
+            let fits = within(used.memory, memory, caps.max_total_memory).is_some()
+                && within(used.resources, resources, caps.max_total_resources).is_some();
+            fits.then_some(now.wrapping_add(added))
+        })
+        .map(|_| ())
+        .map_err(|now| self.refusal(memory, resources, unpack(shift, now)))
     }
 
     #[inline]
-    fn release_packed(&self, shift: u32, memory: usize, resources: usize) {
-        let caps = self.limits;
-        if memory <= caps.max_total_memory && resources <= caps.max_total_resources {
-            let before = unpack(
-                shift,
-                self.word
-                    .fetch_sub(pack(shift, memory, resources), Ordering::AcqRel),
-            );
+    fn release_packed(&self, shift: u32, word: &AtomicUsize, memory: usize, resources: usize) {
+        // An amount above its cap never fitted its field: it goes straight to the mend.
+        let fits_fields =
+            memory <= self.limits.max_total_memory && resources <= self.limits.max_total_resources;
+        let mut subtracted = 0;
+        if fits_fields {
+            subtracted = pack(shift, memory, resources);
+            let before = unpack(shift, word.fetch_sub(subtracted, Ordering::AcqRel));
             if before.memory >= memory && before.resources >= resources {
                 return;
             }
         }
-        over_released(&self.word, shift, memory, resources, caps);
+        over_released(word, shift, memory, resources, subtracted);
     }
 
-    fn charge_split(&self, memory: usize, resources: usize) -> Result<(), ResourceError> {
-        take(&self.word, memory, self.limits.max_total_memory)
+    fn charge_split(
+        &self,
+        memory_used: &AtomicUsize,
+        resources_used: &AtomicUsize,
+        memory: usize,
+        resources: usize,
+    ) -> Result<(), ResourceError> {
+        take(memory_used, memory, self.limits.max_total_memory)
             .map_err(|used| self.refusal_of(BudgetKind::Memory, memory, used))?;
-        if let Err(used) = take(&self.resources, resources, self.limits.max_total_resources) {
-            give_back(&self.word, memory);
+        if let Err(used) = take(resources_used, resources, self.limits.max_total_resources) {
+            give_back(memory_used, memory);
             return Err(self.refusal_of(BudgetKind::Resources, resources, used));
         }
         Ok(())
@@ -228,11 +247,7 @@ impl SharedBudget {
     /// The refusal of a packed charge, which found `used` charged.
     #[cold]
     fn refusal(&self, memory: usize, resources: usize, used: BudgetUsage) -> ResourceError {
-        let memory_fits = used
-            .memory
-            .checked_add(memory)
-            .is_some_and(|total| total <= self.limits.max_total_memory);
-        if memory_fits {
+        if within(used.memory, memory, self.limits.max_total_memory).is_some() {
             self.refusal_of(BudgetKind::Resources, resources, used.resources)
         } else {
             self.refusal_of(BudgetKind::Memory, memory, used.memory)
@@ -257,8 +272,8 @@ impl SharedBudget {
 }
 
 /// Mends a packed release of more than was charged (a caller's bug), or of more than a cap
-/// (which never fitted its field): undoes the subtraction, if it was made, and takes each
-/// counter down to zero at most.
+/// (which never fitted its field): adds back the `subtracted` word (0 when nothing was
+/// subtracted) and takes each counter down to zero at most.
 ///
 /// While the subtraction stands, the field it wrapped reads as more than its cap (the spare
 /// bit), so concurrent charges are refused, never granted, until this lands. A correct
@@ -274,19 +289,13 @@ fn over_released(
     shift: u32,
     memory: usize,
     resources: usize,
-    caps: RuntimeBudget,
+    subtracted: usize,
 ) {
-    let subtracted = memory <= caps.max_total_memory && resources <= caps.max_total_resources;
-    let undo = if subtracted {
-        pack(shift, memory, resources)
-    } else {
-        0
-    };
     log::warn!(
         "runtime budget: released {memory} bytes and {resources} resources, more than was charged"
     );
     let _always_some = word.fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
-        let used = unpack(shift, now.wrapping_add(undo));
+        let used = unpack(shift, now.wrapping_add(subtracted));
         Some(pack(
             shift,
             used.memory.saturating_sub(memory),
@@ -302,7 +311,7 @@ fn take(counter: &AtomicUsize, requested: usize, limit: usize) -> Result<(), usi
     }
     counter
         .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
-            used.checked_add(requested).filter(|total| *total <= limit)
+            within(used, requested, limit)
         })
         .map(|_| ())
 }
