@@ -67,6 +67,26 @@ impl ResourceDescriptor {
         Ok(self)
     }
 
+    /// The descriptor as its stored parts: bytes, category, alignment exponent.
+    #[inline]
+    pub(crate) const fn into_parts(self) -> (usize, ResourceCategory, u8) {
+        (self.bytes, self.category, self.alignment_log2)
+    }
+
+    /// A descriptor from [`into_parts`](Self::into_parts)'s parts.
+    #[inline]
+    pub(crate) const fn from_parts(
+        bytes: usize,
+        category: ResourceCategory,
+        alignment_log2: u8,
+    ) -> Self {
+        Self {
+            bytes,
+            category,
+            alignment_log2,
+        }
+    }
+
     /// The category.
     #[inline]
     pub const fn category(&self) -> ResourceCategory {

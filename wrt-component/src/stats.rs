@@ -15,17 +15,9 @@ pub struct CategoryStats {
     /// Most resources of this category alive at once, ever: the peak a collector that
     /// samples now and then would miss.
     pub peak_live: u64,
-    /// Bytes (descriptors' size hints) alive now. Exact: it is part of the manager's total,
-    /// which never passes `usize::MAX` (an allocation that would pass it is refused).
-    live_bytes: usize,
 }
 
 impl CategoryStats {
-    /// Bytes (descriptors' size hints) alive now.
-    pub fn live_bytes(&self) -> usize {
-        self.live_bytes
-    }
-
     /// Resources of this category alive now.
     pub fn live(&self) -> u64 {
         self.allocations.wrapping_sub(self.deallocations)
@@ -38,9 +30,12 @@ impl CategoryStats {
 /// allocation counts one failure and changes nothing else). Bytes are the descriptors'
 /// `size_hint`s, the same figure a runtime charges against memory limits.
 ///
-/// Only what cannot be derived is stored — four counters per allocation, three per
+/// Only what cannot be derived is stored — four figures per allocation, three per
 /// deallocation — because this runs on every handle operation; totals are sums over the
-/// categories, computed when read.
+/// categories, computed when read. A category's live bytes are a sum over the stored
+/// descriptors too, read with
+/// [`ResourceManager::live_bytes_of`](crate::ResourceManager::live_bytes_of): a read scans,
+/// so that no allocation has to keep them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct AllocationStats {
     /// Per category, indexed by [`ResourceCategory::index`].
@@ -121,21 +116,15 @@ impl AllocationStats {
     }
 
     // Event counters are u64 and grow by one: wrapping would take centuries at any real
-    // rate, so they use the cheaper wrapping increment. Byte sums use plain wrapping steps
-    // too, and are exact: the total was checked not to pass `usize::MAX`
-    // ([`live_bytes_after`](Self::live_bytes_after)), a category's sum is part of the total,
-    // and a deallocation subtracts exactly what its allocation added (the descriptor is
-    // stored). One word each, so every operation does one read-modify-write per figure.
+    // rate, so they use the cheaper wrapping increment. The byte total uses plain wrapping
+    // steps too, and is exact: it was checked not to pass `usize::MAX`
+    // ([`live_bytes_after`](Self::live_bytes_after)), and a deallocation subtracts exactly
+    // what its allocation added (the descriptor is stored).
 
     /// Counts an allocation of `bytes` that leaves `live_bytes` alive, the figure
     /// [`live_bytes_after`](Self::live_bytes_after) returned for it.
     #[inline]
-    pub(crate) fn record_allocation(
-        &mut self,
-        category: ResourceCategory,
-        bytes: usize,
-        live_bytes: usize,
-    ) {
+    pub(crate) fn record_allocation(&mut self, category: ResourceCategory, live_bytes: usize) {
         self.live_bytes = live_bytes;
         // Peaks are written only when passed: once a workload has reached its peak, the
         // common allocation stores nothing here (a `max` would store on every call).
@@ -144,7 +133,6 @@ impl AllocationStats {
         }
         if let Some(c) = self.by_category.get_mut(category.index()) {
             c.allocations = c.allocations.wrapping_add(1);
-            c.live_bytes = c.live_bytes.wrapping_add(bytes);
             let live = c.live();
             if live > c.peak_live {
                 c.peak_live = live;
@@ -164,7 +152,6 @@ impl AllocationStats {
         self.live_bytes = self.live_bytes.wrapping_sub(bytes);
         if let Some(c) = self.by_category.get_mut(category.index()) {
             c.deallocations = c.deallocations.wrapping_add(1);
-            c.live_bytes = c.live_bytes.wrapping_sub(bytes);
         }
     }
 }
@@ -174,7 +161,6 @@ const ZERO_STATS: CategoryStats = CategoryStats {
     deallocations: 0,
     failures: 0,
     peak_live: 0,
-    live_bytes: 0,
 };
 
 #[cfg(test)]
@@ -201,7 +187,7 @@ mod tests {
     /// What the manager does: asks for the new total first, counts only when it is granted.
     fn allocated(s: &mut AllocationStats, category: ResourceCategory, bytes: usize) -> bool {
         s.live_bytes_after(bytes)
-            .map(|live| s.record_allocation(category, bytes, live))
+            .map(|live| s.record_allocation(category, live))
             .is_some()
     }
 
@@ -219,6 +205,5 @@ mod tests {
         assert_eq!(s.live_bytes(), usize::MAX - 5);
         s.record_deallocation(ResourceCategory::Memory, usize::MAX - 5);
         assert_eq!((s.live_bytes(), s.peak_bytes), (0, usize::MAX));
-        assert_eq!(s.category(ResourceCategory::Memory).live_bytes(), 0);
     }
 }

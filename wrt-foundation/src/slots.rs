@@ -230,6 +230,16 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
         }
     }
 
+    /// The key of slot `index`'s occupancy; `None` when the slot is not occupied (or does
+    /// not exist). For an owner that keeps a slot number where a whole key has no room, and
+    /// is the only one that vacates that slot.
+    #[inline]
+    pub fn key_at(&self, index: u32) -> Option<Key> {
+        let slot = self.storage.slots().get(index as usize)?;
+        slot.is_occupied()
+            .then_some(Key::new(index, slot.generation))
+    }
+
     /// `true` when `key` names an occupied slot.
     #[inline]
     pub fn contains(&self, key: Key) -> bool {
@@ -420,6 +430,18 @@ impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
     #[inline]
     pub fn remove(&mut self, key: Key) -> Result<V, KeyError> {
         self.vacate(key, Option::take)?.ok_or(KeyError::Stale)
+    }
+
+    /// Takes the value out and hands it to `open`, returning what `open` returns; `key` is
+    /// stale from now on. For an owner that keeps only some of the value's parts: they are
+    /// picked out where the value lies instead of the whole value being moved first.
+    ///
+    /// # Errors
+    /// As [`remove`](Self::remove).
+    #[inline]
+    pub fn remove_with<R>(&mut self, key: Key, open: impl FnOnce(V) -> R) -> Result<R, KeyError> {
+        self.vacate(key, |slot| slot.take().map(open))?
+            .ok_or(KeyError::Stale)
     }
 
     /// Removes every value `pick` chooses, handing each to `removed` with its now stale key.

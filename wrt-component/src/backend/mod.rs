@@ -50,6 +50,13 @@ pub trait Backend<E> {
     fn get_mut(&mut self, key: Key) -> Result<&mut E, KeyError>;
     /// Takes the value out and frees the slot for a later generation.
     fn remove(&mut self, key: Key) -> Result<E, KeyError>;
+    /// The key of the value in slot `index`, or `None` when that slot holds none: for an
+    /// owner that keeps a slot number where there is no room for a whole key, and is the
+    /// only one that empties that slot.
+    fn key_at(&self, index: u32) -> Option<Key>;
+    /// Takes the value out and hands it to `open`: [`remove`](Self::remove) for a caller
+    /// that keeps only some of its parts.
+    fn remove_with<R>(&mut self, key: Key, open: impl FnOnce(E) -> R) -> Result<R, KeyError>;
     /// Values stored.
     fn len(&self) -> usize;
     /// `true` when no value is stored.
@@ -93,6 +100,16 @@ impl<E, S: SlotStorage<Option<E>>> Backend<E> for SlotTable<Option<E>, S> {
     #[inline]
     fn remove(&mut self, key: Key) -> Result<E, KeyError> {
         SlotTable::remove(self, key)
+    }
+
+    #[inline]
+    fn remove_with<R>(&mut self, key: Key, open: impl FnOnce(E) -> R) -> Result<R, KeyError> {
+        SlotTable::remove_with(self, key, open)
+    }
+
+    #[inline]
+    fn key_at(&self, index: u32) -> Option<Key> {
+        SlotTable::key_at(self, index)
     }
 
     fn len(&self) -> usize {

@@ -165,3 +165,31 @@ fn the_heap_table_grows_and_reuses_freed_slots() {
     assert_eq!(t.get(keys[99]), Ok(&99));
     assert_eq!(t.len(), 99);
 }
+
+#[test]
+fn key_at_names_only_an_occupied_slot() {
+    let mut t: InlineSlotTable<Option<u32>, 3> = InlineSlotTable::new();
+    let a = t.insert(1).unwrap();
+    assert_eq!(t.key_at(0), Some(a));
+    assert_eq!(t.key_at(1), None, "never handed out");
+    assert_eq!(t.key_at(99), None, "past every slot");
+    t.remove(a).unwrap();
+    assert_eq!(t.key_at(0), None, "vacated");
+    let b = t.insert(2).unwrap();
+    assert_eq!(t.key_at(0), Some(b));
+    assert_ne!(
+        Some(a),
+        t.key_at(0),
+        "the next occupancy's key, not the old one"
+    );
+}
+
+#[test]
+fn remove_with_hands_over_the_value_and_refuses_like_remove() {
+    let mut t: InlineSlotTable<Option<(u32, u64)>, 2> = InlineSlotTable::new();
+    let a = t.insert((7, 70)).unwrap();
+    assert_eq!(t.remove_with(a, |(x, _)| x), Ok(7));
+    assert_eq!(t.remove_with(a, |(x, _)| x), Err(KeyError::Stale));
+    assert_eq!(t.remove_with(key(1, 1), |(x, _)| x), Err(KeyError::Forged));
+    assert!(t.is_empty());
+}
