@@ -358,14 +358,15 @@ impl<T, B: Backend<ResourceEntry<T>>, M: Backend<Metadata>> ResourceManager<T, B
         });
     }
 
-    /// Resources stored.
+    /// Resources stored: the statistics' live count (the backend keeps none), so O(1).
     pub fn len(&self) -> usize {
-        self.backend.len()
+        // One resource per slot, and slot indices are u32: the count fits a usize.
+        usize::try_from(self.stats.live()).unwrap_or(usize::MAX)
     }
 
     /// `true` when no resource is stored.
     pub fn is_empty(&self) -> bool {
-        self.backend.is_empty()
+        self.stats.live() == 0
     }
 
     /// The most resources this manager can hold, or `None` when its backend grows.

@@ -57,7 +57,8 @@ pub trait Backend<E> {
     /// Takes the value out and hands it to `open`: [`remove`](Self::remove) for a caller
     /// that keeps only some of its parts.
     fn remove_with<R>(&mut self, key: Key, open: impl FnOnce(E) -> R) -> Result<R, KeyError>;
-    /// Values stored.
+    /// Values stored. The slot table counts them when asked (a pass over its slots): an
+    /// owner that reads the figure on a hot path keeps its own count.
     fn len(&self) -> usize;
     /// `true` when no value is stored.
     fn is_empty(&self) -> bool {
