@@ -358,7 +358,7 @@ impl<T, B: Backend<ResourceEntry<T>>, M: Backend<Metadata>> ResourceManager<T, B
         });
     }
 
-    /// Resources stored: the statistics' live count (the backend keeps none), so O(1).
+    /// Resources stored: the statistics' live count, O(1) (a slot table counts only when asked).
     pub fn len(&self) -> usize {
         // One resource per slot, and slot indices are u32: the count fits a usize.
         usize::try_from(self.stats.live()).unwrap_or(usize::MAX)

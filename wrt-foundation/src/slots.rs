@@ -73,10 +73,10 @@ pub struct SlotTable<T, S> {
 /// [`claim`](Self::claim) and every vacate by [`release`](Self::release), each handed the
 /// slot the caller has already checked, so neither looks it up again and neither can fail.
 ///
-/// No count of occupied slots is kept: every owner already keeps the count it reports (the
-/// resource manager per category, the pool its requests), and a second one would be stored
-/// on every insert and remove (measured: a tenth of the manager's allocate + get +
-/// deallocate). [`SlotTable::len`] counts when asked.
+/// No count of occupied slots is kept: it would be stored on every insert and remove
+/// (measured: a tenth of the resource manager's allocate + get + deallocate), and the
+/// manager already counts its resources in its statistics, while the pool and the region
+/// manager read the figure only when reporting. [`SlotTable::len`] counts when asked.
 struct FreeList {
     head: u32,
     retired: usize,
@@ -290,21 +290,12 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
     /// count, so that an insert or remove stores nothing beyond its slot and the free list's
     /// head; an owner that reads the figure often keeps its own.
     pub fn len(&self) -> usize {
-        self.occupied_slots().count()
+        self.payloads().count()
     }
 
     /// `true` when no slot is occupied; stops at the first occupied slot.
     pub fn is_empty(&self) -> bool {
-        self.occupied_slots().next().is_none()
-    }
-
-    fn occupied_slots(&self) -> impl Iterator<Item = &Slot<T>> {
-        let used = self.storage.used();
-        self.storage
-            .slots()
-            .iter()
-            .take(used)
-            .filter(|slot| slot.is_occupied())
+        self.payloads().next().is_none()
     }
 
     /// Slots handed out at least once (occupied, vacant or retired).
