@@ -7,7 +7,10 @@
 //! `slotmap_same_entry` is slotmap storing as many bytes per resource as a manager's slot
 //! does (the value and its descriptor: 24 bytes, the labels' slot number sitting in the
 //! descriptor's padding), to tell the cost of the entry's size from the cost of the
-//! manager's checks. Ratios are in the crate README.
+//! manager's checks. `slotmap_same_job` is that slotmap with the caller keeping the
+//! manager's statistics beside it ([`CallerStats`]): what an integrator would have to write
+//! with slotmap to get what a manager gives, but for the manager tag. Ratios are in the
+//! crate README.
 
 use core::hint::black_box;
 use core::time::Duration;
@@ -159,7 +162,94 @@ fn handles(c: &mut Criterion) {
         });
     });
 
+    // The same entry, and the manager's statistics kept by the caller.
+    let mut job = slotmap::SlotMap::<slotmap::DefaultKey, SameEntry>::new();
+    let mut stats = CallerStats::default();
+    group.bench_function("slotmap_same_job", |b| {
+        let mut keys = Vec::with_capacity(BATCH);
+        b.iter(|| {
+            keys.clear();
+            for n in 0..BATCH {
+                let d = descriptor();
+                let Some(live_bytes) = stats.live_bytes_after(d.charged_bytes()) else {
+                    stats.failed(d.category());
+                    continue;
+                };
+                keys.push(job.insert((n as u64, d)));
+                stats.allocated(d.category(), live_bytes);
+            }
+            let mut sum = 0u64;
+            for key in &keys {
+                sum += job.get(*key).unwrap().0;
+            }
+            for key in &keys {
+                let (value, d) = job.remove(*key).unwrap();
+                stats.deallocated(d.category(), d.charged_bytes());
+                black_box(value);
+            }
+            black_box(sum)
+        });
+    });
+    black_box(&stats);
+
     group.finish();
+}
+
+/// A category's counters as a manager keeps them.
+#[derive(Debug, Clone, Copy, Default)]
+struct CallerCounts {
+    allocations: u64,
+    deallocations: u64,
+    failures: u64,
+    peak_live: u64,
+}
+
+/// The figures a manager keeps on every allocation and deallocation
+/// (`wrt_component::AllocationStats`), kept by a caller of slotmap with the same steps:
+/// per category allocations, deallocations, failures and peak live; live and peak bytes,
+/// an allocation refused before it would take the live bytes past `usize::MAX`.
+#[derive(Debug, Default)]
+struct CallerStats {
+    by_category: [CallerCounts; ResourceCategory::COUNT],
+    live_bytes: usize,
+    peak_bytes: usize,
+}
+
+impl CallerStats {
+    #[inline]
+    fn live_bytes_after(&self, bytes: usize) -> Option<usize> {
+        self.live_bytes.checked_add(bytes)
+    }
+
+    #[inline]
+    fn allocated(&mut self, category: ResourceCategory, live_bytes: usize) {
+        self.live_bytes = live_bytes;
+        if live_bytes > self.peak_bytes {
+            self.peak_bytes = live_bytes;
+        }
+        if let Some(c) = self.by_category.get_mut(category.index()) {
+            c.allocations = c.allocations.wrapping_add(1);
+            let live = c.allocations.wrapping_sub(c.deallocations);
+            if live > c.peak_live {
+                c.peak_live = live;
+            }
+        }
+    }
+
+    #[cold]
+    fn failed(&mut self, category: ResourceCategory) {
+        if let Some(c) = self.by_category.get_mut(category.index()) {
+            c.failures = c.failures.wrapping_add(1);
+        }
+    }
+
+    #[inline]
+    fn deallocated(&mut self, category: ResourceCategory, bytes: usize) {
+        self.live_bytes = self.live_bytes.wrapping_sub(bytes);
+        if let Some(c) = self.by_category.get_mut(category.index()) {
+            c.deallocations = c.deallocations.wrapping_add(1);
+        }
+    }
 }
 
 criterion_group! {
