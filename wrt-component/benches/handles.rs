@@ -8,7 +8,8 @@
 //! does (the value and its descriptor: 24 bytes, the labels' slot number sitting in the
 //! descriptor's padding), to tell the cost of the entry's size from the cost of the
 //! manager's checks. `slotmap_same_job` is that slotmap with the caller keeping the
-//! manager's statistics beside it ([`CallerStats`]): what an integrator would have to write
+//! manager's statistics beside it (an `AllocationStats` of its own, updated in the manager's
+//! steps): what an integrator would have to write
 //! with slotmap to get what a manager gives, but for the manager tag. Ratios are in the
 //! crate README.
 
@@ -18,8 +19,8 @@ use core::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use wrt_component::backend::Backend;
 use wrt_component::{
-    FixedResourceManager, GrowableResourceManager, ManagerTag, Metadata, Refused, ResourceCategory,
-    ResourceDescriptor, ResourceEntry, ResourceId, ResourceManager,
+    AllocationStats, FixedResourceManager, GrowableResourceManager, ManagerTag, Metadata, Refused,
+    ResourceCategory, ResourceDescriptor, ResourceEntry, ResourceId, ResourceManager,
 };
 
 const BATCH: usize = 64;
@@ -164,7 +165,7 @@ fn handles(c: &mut Criterion) {
 
     // The same entry, and the manager's statistics kept by the caller.
     let mut job = slotmap::SlotMap::<slotmap::DefaultKey, SameEntry>::new();
-    let mut stats = CallerStats::default();
+    let mut stats = AllocationStats::new();
     group.bench_function("slotmap_same_job", |b| {
         let mut keys = Vec::with_capacity(BATCH);
         b.iter(|| {
@@ -172,11 +173,11 @@ fn handles(c: &mut Criterion) {
             for n in 0..BATCH {
                 let d = descriptor();
                 let Some(live_bytes) = stats.live_bytes_after(d.charged_bytes()) else {
-                    stats.failed(d.category());
+                    stats.record_failure(d.category());
                     continue;
                 };
                 keys.push(job.insert((n as u64, d)));
-                stats.allocated(d.category(), live_bytes);
+                stats.record_allocation(d.category(), live_bytes);
             }
             let mut sum = 0u64;
             for key in &keys {
@@ -184,7 +185,7 @@ fn handles(c: &mut Criterion) {
             }
             for key in &keys {
                 let (value, d) = job.remove(*key).unwrap();
-                stats.deallocated(d.category(), d.charged_bytes());
+                stats.record_deallocation(d.category(), d.charged_bytes());
                 black_box(value);
             }
             black_box(sum)
@@ -193,63 +194,6 @@ fn handles(c: &mut Criterion) {
     black_box(&stats);
 
     group.finish();
-}
-
-/// A category's counters as a manager keeps them.
-#[derive(Debug, Clone, Copy, Default)]
-struct CallerCounts {
-    allocations: u64,
-    deallocations: u64,
-    failures: u64,
-    peak_live: u64,
-}
-
-/// The figures a manager keeps on every allocation and deallocation
-/// (`wrt_component::AllocationStats`), kept by a caller of slotmap with the same steps:
-/// per category allocations, deallocations, failures and peak live; live and peak bytes,
-/// an allocation refused before it would take the live bytes past `usize::MAX`.
-#[derive(Debug, Default)]
-struct CallerStats {
-    by_category: [CallerCounts; ResourceCategory::COUNT],
-    live_bytes: usize,
-    peak_bytes: usize,
-}
-
-impl CallerStats {
-    #[inline]
-    fn live_bytes_after(&self, bytes: usize) -> Option<usize> {
-        self.live_bytes.checked_add(bytes)
-    }
-
-    #[inline]
-    fn allocated(&mut self, category: ResourceCategory, live_bytes: usize) {
-        self.live_bytes = live_bytes;
-        if live_bytes > self.peak_bytes {
-            self.peak_bytes = live_bytes;
-        }
-        if let Some(c) = self.by_category.get_mut(category.index()) {
-            c.allocations = c.allocations.wrapping_add(1);
-            let live = c.allocations.wrapping_sub(c.deallocations);
-            if live > c.peak_live {
-                c.peak_live = live;
-            }
-        }
-    }
-
-    #[cold]
-    fn failed(&mut self, category: ResourceCategory) {
-        if let Some(c) = self.by_category.get_mut(category.index()) {
-            c.failures = c.failures.wrapping_add(1);
-        }
-    }
-
-    #[inline]
-    fn deallocated(&mut self, category: ResourceCategory, bytes: usize) {
-        self.live_bytes = self.live_bytes.wrapping_sub(bytes);
-        if let Some(c) = self.by_category.get_mut(category.index()) {
-            c.deallocations = c.deallocations.wrapping_add(1);
-        }
-    }
 }
 
 criterion_group! {

@@ -75,8 +75,25 @@ impl AllocationStats {
 
     /// The live bytes after an allocation of `bytes`, or `None` when they would pass
     /// `usize::MAX`: asked before the allocation, so that a refusal changes nothing.
+    ///
+    /// This and the three `record_` methods are the steps a [`ResourceManager`] takes on
+    /// every allocation and deallocation, public for an owner of some other table that
+    /// keeps the same figures (the handles bench's slotmap baseline, say): ask first, then
+    /// record the granted allocation with the figure returned here.
+    ///
+    /// ```
+    /// use wrt_component::{AllocationStats, ResourceCategory};
+    ///
+    /// let mut stats = AllocationStats::new();
+    /// let live = stats.live_bytes_after(64).unwrap();
+    /// stats.record_allocation(ResourceCategory::IoHandles, live);
+    /// stats.record_deallocation(ResourceCategory::IoHandles, 64);
+    /// assert_eq!((stats.live(), stats.live_bytes(), stats.peak_bytes), (0, 0, 64));
+    /// ```
+    ///
+    /// [`ResourceManager`]: crate::ResourceManager
     #[inline]
-    pub(crate) fn live_bytes_after(&self, bytes: usize) -> Option<usize> {
+    pub fn live_bytes_after(&self, bytes: usize) -> Option<usize> {
         self.live_bytes.checked_add(bytes)
     }
 
@@ -121,10 +138,10 @@ impl AllocationStats {
     // ([`live_bytes_after`](Self::live_bytes_after)), and a deallocation subtracts exactly
     // what its allocation added (the descriptor is stored).
 
-    /// Counts an allocation of `bytes` that leaves `live_bytes` alive, the figure
+    /// Counts an allocation of `category` that leaves `live_bytes` alive, the figure
     /// [`live_bytes_after`](Self::live_bytes_after) returned for it.
     #[inline]
-    pub(crate) fn record_allocation(&mut self, category: ResourceCategory, live_bytes: usize) {
+    pub fn record_allocation(&mut self, category: ResourceCategory, live_bytes: usize) {
         self.live_bytes = live_bytes;
         // Peaks are written only when passed: once a workload has reached its peak, the
         // common allocation stores nothing here (a `max` would store on every call).
@@ -140,15 +157,17 @@ impl AllocationStats {
         }
     }
 
+    /// Counts a refused allocation of `category`.
     #[inline]
-    pub(crate) fn record_failure(&mut self, category: ResourceCategory) {
+    pub fn record_failure(&mut self, category: ResourceCategory) {
         if let Some(c) = self.by_category.get_mut(category.index()) {
             c.failures = c.failures.wrapping_add(1);
         }
     }
 
+    /// Counts the deallocation of a resource of `category` that was allocated with `bytes`.
     #[inline]
-    pub(crate) fn record_deallocation(&mut self, category: ResourceCategory, bytes: usize) {
+    pub fn record_deallocation(&mut self, category: ResourceCategory, bytes: usize) {
         self.live_bytes = self.live_bytes.wrapping_sub(bytes);
         if let Some(c) = self.by_category.get_mut(category.index()) {
             c.deallocations = c.deallocations.wrapping_add(1);
