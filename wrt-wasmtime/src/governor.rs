@@ -122,6 +122,7 @@ impl Governor {
     /// be one of the engine's own libcalls.
     #[inline]
     pub(crate) fn calling_host(&mut self) -> Result<(), ResourceError> {
+        self.limiter.growth_settled();
         self.limiter.host_calling()?;
         self.in_host_crossing = true;
         Ok(())
@@ -155,6 +156,17 @@ impl Governor {
     #[inline]
     pub(crate) fn returning_from_host(&mut self) {
         self.in_host_crossing = false;
+        self.limiter.growth_settled();
+    }
+
+    /// Whether a failure report may give a permit's charge back. wasmtime also reports
+    /// failures it never asked about (a table growth that overflows), so a failure refunds
+    /// only where the call hook brackets each of wasmtime's growths and closes the permit
+    /// after it ([`StoreLimiter::growth_settled`]). Without the hook nothing separates one
+    /// growth from the next, so a failed growth keeps its charge: the ledger then holds more
+    /// than the store, never less.
+    const fn refunds_failures(&self) -> bool {
+        self.call_hook_on
     }
 
     #[inline]
@@ -221,8 +233,11 @@ impl ResourceLimiter for Governor {
     }
 
     fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        log::debug!("memory growth failed after it was permitted: {error}");
-        self.limiter.memory_grow_failed();
+        log::debug!("memory growth failed: {error}");
+        self.engine_crossing();
+        if self.refunds_failures() {
+            self.limiter.memory_grow_failed();
+        }
         Ok(())
     }
 
@@ -237,8 +252,11 @@ impl ResourceLimiter for Governor {
     }
 
     fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        log::debug!("table growth failed after it was permitted: {error}");
-        self.limiter.table_grow_failed();
+        log::debug!("table growth failed: {error}");
+        self.engine_crossing();
+        if self.refunds_failures() {
+            self.limiter.table_grow_failed();
+        }
         Ok(())
     }
 

@@ -68,6 +68,9 @@ pub struct StoreLimiter<B: Deref<Target = SharedBudget>> {
     memories: Growables,
     tables: Growables,
     instantiating: bool,
+    /// Whether this period's time refusal is recorded: the charges while the trap unwinds
+    /// are the same stop, refused again but not recorded again.
+    time_refused: bool,
     refusals: RefusalLog,
 }
 
@@ -86,6 +89,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
             memories: Growables::default(),
             tables: Growables::default(),
             instantiating: false,
+            time_refused: false,
             refusals: RefusalLog::default(),
         }
     }
@@ -131,9 +135,21 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     }
 
     /// Tells the limiter an instantiation is running: every growth from 0 is then a new
-    /// memory or table. Adapters set it around the engine's instantiate call.
+    /// memory or table, until the start function is entered (its growths are growths).
+    /// Adapters set it around the engine's instantiate call.
     pub fn set_instantiating(&mut self, instantiating: bool) {
         self.instantiating = instantiating;
+    }
+
+    /// The engine is done with the growth it last asked about. A failure it reports after
+    /// this is of a growth it never asked about (wasmtime reports a table growth that
+    /// overflows without asking first), so it gives nothing back. Adapters call it at every
+    /// crossing that separates one growth from the next; without one, the last permit
+    /// stays open and a later unasked failure would refund it.
+    #[inline]
+    pub fn growth_settled(&mut self) {
+        self.memories.pending = None;
+        self.tables.pending = None;
     }
 
     /// The engine asks to create (`current == 0`) or grow a linear memory, in bytes.
@@ -171,11 +187,30 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         self.checked(Request::Instance, UsageChange::AddInstance)
     }
 
-    /// The host calls into Wasm: counts against `max_function_calls`. A refusal traps.
+    /// The host calls into Wasm: counts against `max_function_calls`, and is refused when
+    /// the period's execution time is all spent (the least a call needs, one nanosecond,
+    /// no longer fits). A refusal traps. An entry settles the last growth, and ends an
+    /// instantiation's creations: Wasm running during one is its start function.
     #[inline]
     pub fn wasm_entering(&mut self) -> Result<(), ResourceError> {
+        self.instantiating = false;
+        self.growth_settled();
+        if self.time_spent() {
+            return self.checked(
+                Request::WasmEntry,
+                UsageChange::ExecutionTime(Duration::from_nanos(1)),
+            );
+        }
         let counted = self.ledger.count_call(false);
         self.record_trap(Request::WasmEntry, counted)
+    }
+
+    /// Whether the period's execution time is all spent.
+    #[inline]
+    fn time_spent(&self) -> bool {
+        self.limits()
+            .max_execution_time
+            .is_some_and(|max| self.usage().execution_time >= max)
     }
 
     /// Wasm calls the host: counts against `max_host_calls`. A refusal traps.
@@ -194,20 +229,26 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     }
 
     /// Charges execution time; a refusal traps. When the charge does not fit, what still
-    /// fits is charged, so the usage shows the whole limit spent.
+    /// fits is charged, so the usage shows the whole limit spent. The first refusal of a
+    /// period is recorded; the charges that follow while its trap unwinds (each Wasm frame
+    /// returning to the host) are refused with their own figures but are the same stop.
     pub fn charge_time(&mut self, spent: Duration) -> Result<(), ResourceError> {
-        let result = self.checked(Request::ExecutionTime, UsageChange::ExecutionTime(spent));
-        if result.is_err() {
-            let used = self.ledger.usage().execution_time;
-            if let Some(rest) = self
-                .limits()
-                .max_execution_time
-                .and_then(|max| max.checked_sub(used))
-            {
-                let _ = self.ledger.apply(UsageChange::ExecutionTime(rest));
-            }
+        let Err(error) = self.apply(UsageChange::ExecutionTime(spent)) else {
+            return Ok(());
+        };
+        let used = self.ledger.usage().execution_time;
+        if let Some(rest) = self
+            .limits()
+            .max_execution_time
+            .and_then(|max| max.checked_sub(used))
+        {
+            let _ = self.ledger.apply(UsageChange::ExecutionTime(rest));
         }
-        result
+        if !self.time_refused {
+            self.time_refused = true;
+            self.record_trapped(Request::ExecutionTime, error);
+        }
+        Err(error)
     }
 
     /// Books fuel the engine reports burnt; a refusal traps (the engine normally stops the
@@ -237,6 +278,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     /// Starts a new accounting period (calls, fuel and time back to zero).
     pub fn reset_period(&mut self) {
         self.ledger.reset_period();
+        self.time_refused = false;
     }
 
     fn growables(&mut self, kind: Kind) -> &mut Growables {

@@ -1,0 +1,131 @@
+//! The ledger against wasmtime's irregular reports: failures it reports for growths it never
+//! asked about, and the trap that unwinds after a refusal of time. Each test failed before
+//! the limiter handled its case.
+
+use std::time::Duration;
+
+use wasmtime::{Linker, Store};
+use wrt_component::engine::{RefusalPolicy, Request};
+use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
+use wrt_wasmtime::{
+    AdmittedModule, CountingLinker, EngineOptions, Governed, GovernedEngine, instantiate,
+    limit_refusal,
+};
+
+const C: ComponentId = ComponentId(7);
+
+/// `run() -> i64`: ten rounds of growing a 64-bit table by one element and then by 2^64 - 1,
+/// which wasmtime fails as an overflow without asking the limiter; returns the final size.
+const GROW_THEN_OVERFLOW_TABLE: &str = r#"(module
+  (table (export "table") i64 1 funcref)
+  (func (export "run") (result i64) (local $i i32)
+    (loop $again
+      (drop (table.grow (ref.null func) (i64.const 1)))
+      (drop (table.grow (ref.null func) (i64.const -1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $again (i32.lt_u (local.get $i) (i32.const 10))))
+    (table.size)))"#;
+
+fn module(engine: &GovernedEngine, wat: &str, limits: &ResourceLimits) -> AdmittedModule {
+    AdmittedModule::new(engine.engine(), &wat::parse_str(wat).unwrap(), limits).unwrap()
+}
+
+fn hooked_store(engine: &GovernedEngine, limits: ResourceLimits) -> Store<Governed<()>> {
+    engine.store(engine.governor_with(C, limits, RefusalPolicy::deny()), ())
+}
+
+fn table_limits() -> ResourceLimits {
+    ResourceLimits {
+        max_table_size: 4,
+        ..ResourceLimits::default()
+    }
+}
+
+/// Before the fix, each overflow refunded the element granted just before it: the table
+/// reached 11 elements under a limit of 4.
+#[test]
+fn a_failure_wasmtime_never_asked_about_refunds_nothing() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let module = module(&engine, GROW_THEN_OVERFLOW_TABLE, &table_limits());
+    let mut store = hooked_store(&engine, table_limits());
+    let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
+    let run = instance
+        .get_typed_func::<(), i64>(&mut store, "run")
+        .unwrap();
+    // One element to start, three grows granted, the rest denied at the limit.
+    assert_eq!(run.call(&mut store, ()).unwrap(), 4);
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.usage().table_elements_used, 4);
+    assert_eq!(limiter.table_stats().failed_after_permit, 0);
+}
+
+#[test]
+fn the_same_holds_in_a_store_without_the_call_hook() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let module = module(&engine, GROW_THEN_OVERFLOW_TABLE, &table_limits());
+    let governor = engine.governor_with(C, table_limits(), RefusalPolicy::deny());
+    let mut store = engine.store_counting_imports(governor, ()).unwrap();
+    let instance = CountingLinker::new(engine.engine())
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let run = instance
+        .get_typed_func::<(), i64>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), 4);
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.usage().table_elements_used, 4);
+}
+
+/// `spin()` loops forever; `five() -> i32` returns 5.
+const SPIN_AND_FIVE: &str = r#"(module
+  (func (export "spin") (loop $again (br $again)))
+  (func (export "five") (result i32) (i32.const 5)))"#;
+
+#[test]
+fn time_spent_is_refused_once_per_stop_and_an_exhausted_store_is_not_entered() {
+    let tick = Duration::from_millis(5);
+    let engine = GovernedEngine::new(EngineOptions { tick, fuel: false }).unwrap();
+    let limits = ResourceLimits {
+        max_execution_time: Some(Duration::from_millis(30)),
+        ..ResourceLimits::default()
+    };
+    let module = module(&engine, SPIN_AND_FIVE, &limits);
+    let mut store = hooked_store(&engine, limits);
+    let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
+    let spin = instance
+        .get_typed_func::<(), ()>(&mut store, "spin")
+        .unwrap();
+    let stopped = spin.call(&mut store, ()).unwrap_err();
+    assert!(
+        matches!(
+            limit_refusal(&stopped),
+            Some(ResourceError::ExecutionTimeExceeded { .. })
+        ),
+        "{stopped:?}"
+    );
+    // The tick's refusal stopped it; the return that the trap unwinds through is the same
+    // stop, not a second refusal.
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.refusals().by_limit(LimitKind::ExecutionTime), 1);
+    // No time is left this period: the next call is refused at the door, however short.
+    let five = instance
+        .get_typed_func::<(), i32>(&mut store, "five")
+        .unwrap();
+    let refused = five.call(&mut store, ()).unwrap_err();
+    assert!(
+        matches!(
+            limit_refusal(&refused),
+            Some(ResourceError::ExecutionTimeExceeded { .. })
+        ),
+        "{refused:?}"
+    );
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.refusals().by_limit(LimitKind::ExecutionTime), 2);
+    assert_eq!(
+        limiter.refusals().last_trap().unwrap().request,
+        Request::WasmEntry
+    );
+    // A new period lets it in again.
+    store.data_mut().governor.limiter_mut().reset_period();
+    assert_eq!(five.call(&mut store, ()).unwrap(), 5);
+}
