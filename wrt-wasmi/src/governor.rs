@@ -164,13 +164,14 @@ impl Governor {
     /// stranded — wasmi charges a basic block's fuel at its start, so a store can hold a few
     /// units too few for the next block — and is booked as burnt too; the caller then empties
     /// the store so the ledger and the engine agree. Running out is recorded as a refusal of
-    /// one more unit, the least the program needed, exactly as wrt-wasmtime records it.
+    /// one more unit, the least the program needed, as wrt-wasmtime records it. A call that
+    /// burns exactly the fuel left did not run out: wasmi says which it was.
     pub(crate) fn book_fuel(&mut self, left: u64, ran_out: bool) -> Result<(), ResourceError> {
         let left = if ran_out { 0 } else { left };
         let burnt = self.fuel_given.saturating_sub(left);
         self.fuel_given = left;
         self.limiter.charge_fuel(burnt)?;
-        if left == 0 && self.limiter.limits().max_fuel != u64::MAX {
+        if ran_out {
             return self.limiter.charge_fuel(1);
         }
         Ok(())

@@ -129,3 +129,33 @@ fn time_spent_is_refused_once_per_stop_and_an_exhausted_store_is_not_entered() {
     store.data_mut().governor.limiter_mut().reset_period();
     assert_eq!(five.call(&mut store, ()).unwrap(), 5);
 }
+
+/// An empty memory that its start function grows: a growth, not a second memory.
+const START_GROWS_EMPTY_MEMORY: &str = r#"(module
+  (memory (export "memory") 0)
+  (func $start (drop (memory.grow (i32.const 1))))
+  (start $start)
+  (func (export "run") (result i32) (memory.size)))"#;
+
+/// Before the fix, the start function's growth from 0 counted as a second memory and was
+/// refused under `max_memories: 1`.
+#[test]
+fn a_start_function_growing_an_empty_memory_grows_it() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let limits = ResourceLimits {
+        max_memories: 1,
+        ..ResourceLimits::default()
+    };
+    let module = module(&engine, START_GROWS_EMPTY_MEMORY, &limits);
+    let mut store = hooked_store(&engine, limits);
+    let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
+    let run = instance
+        .get_typed_func::<(), i32>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), 1);
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.memory_stats().created, 1);
+    assert_eq!(limiter.memory_stats().grows_granted, 1);
+    assert_eq!(limiter.usage().memories, 1);
+    assert_eq!(limiter.refusals().total(), 0);
+}

@@ -1,0 +1,176 @@
+//! The ledger against wasmi where its reports need care: the start function's growths, a
+//! store whose time is spent, and fuel that runs out exactly at the end of a call. Each test
+//! failed before the limiter handled its case.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use wasmi::{Caller, Linker, Store};
+use wrt_component::engine::{RefusalPolicy, Request};
+use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
+use wrt_foundation::{Clock, Timestamp};
+use wrt_test_support::wat::CONSTANT;
+use wrt_wasmi::{
+    AdmittedModule, EngineOptions, Governed, GovernedEngine, call, instantiate, limit_refusal,
+};
+
+const C: ComponentId = ComponentId(7);
+
+/// A clock the host function moves (a `ManualClock` is not `Sync`, so it cannot sit in a
+/// store).
+#[derive(Debug, Default)]
+struct SharedClock(AtomicU64);
+
+impl Clock for SharedClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_duration(Duration::from_nanos(self.0.load(Ordering::SeqCst)))
+    }
+}
+
+struct ClockHandle(Arc<SharedClock>);
+
+impl Clock for ClockHandle {
+    fn now(&self) -> Timestamp {
+        self.0.now()
+    }
+}
+
+fn module(engine: &GovernedEngine, wat: &str, limits: &ResourceLimits) -> AdmittedModule {
+    AdmittedModule::new(engine.engine(), &wat::parse_str(wat).unwrap(), limits).unwrap()
+}
+
+fn store(
+    engine: &GovernedEngine,
+    limits: ResourceLimits,
+    clock: &Arc<SharedClock>,
+) -> Store<Governed<()>> {
+    let clock = Box::new(ClockHandle(Arc::clone(clock)));
+    let governor = engine.governor_with_clock(C, limits, RefusalPolicy::deny(), clock);
+    engine.store(governor, ())
+}
+
+/// An empty memory that its start function grows: a growth, not a second memory.
+const START_GROWS_EMPTY_MEMORY: &str = r#"(module
+  (memory (export "memory") 0)
+  (func $start (drop (memory.grow (i32.const 1))))
+  (start $start)
+  (func (export "run") (result i32) (memory.size)))"#;
+
+/// Before the fix, the start function's growth from 0 counted as a second memory and was
+/// refused under `max_memories: 1`.
+#[test]
+fn a_start_function_growing_an_empty_memory_grows_it() {
+    let engine = GovernedEngine::new(EngineOptions::default());
+    let limits = ResourceLimits {
+        max_memories: 1,
+        ..ResourceLimits::default()
+    };
+    let module = module(&engine, START_GROWS_EMPTY_MEMORY, &limits);
+    let mut store = store(&engine, limits, &Arc::default());
+    let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
+    let run = instance.get_typed_func::<(), i32>(&store, "run").unwrap();
+    assert_eq!(call(&mut store, &run, ()).unwrap(), 1);
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.memory_stats().created, 1);
+    assert_eq!(limiter.memory_stats().grows_granted, 1);
+    assert_eq!(limiter.usage().memories, 1);
+    assert_eq!(limiter.refusals().total(), 0);
+}
+
+/// `run()` calls `host.tick` once; `five() -> i32` returns 5.
+const TICK_ONCE_AND_FIVE: &str = r#"(module
+  (import "host" "tick" (func $tick))
+  (func (export "run") (call $tick))
+  (func (export "five") (result i32) (i32.const 5)))"#;
+
+/// Before the fix, a call into a store with no time left ran (wasmi charges time only at
+/// crossings, and a short call has none before its return).
+#[test]
+fn a_store_whose_time_is_spent_is_refused_at_the_next_entry() {
+    let engine = GovernedEngine::new(EngineOptions::default());
+    let limits = ResourceLimits {
+        max_execution_time: Some(Duration::from_millis(10)),
+        ..ResourceLimits::default()
+    };
+    let clock = Arc::new(SharedClock::default());
+    let module = module(&engine, TICK_ONCE_AND_FIVE, &limits);
+    let mut store = store(&engine, limits, &clock);
+    let mut linker = Linker::new(engine.engine());
+    let time = Arc::clone(&clock);
+    linker
+        .func_wrap("host", "tick", move |_: Caller<'_, Governed<()>>| {
+            time.0.fetch_add(15_000_000, Ordering::SeqCst); // 15 ms
+        })
+        .unwrap();
+    let instance = instantiate(&mut store, &linker, &module).unwrap();
+    let run = instance.get_typed_func::<(), ()>(&store, "run").unwrap();
+    let stopped = call(&mut store, &run, ()).unwrap_err();
+    assert!(
+        matches!(
+            limit_refusal(&stopped),
+            Some(ResourceError::ExecutionTimeExceeded { .. })
+        ),
+        "{stopped:?}"
+    );
+    let five = instance.get_typed_func::<(), i32>(&store, "five").unwrap();
+    let refused = call(&mut store, &five, ()).unwrap_err();
+    assert!(
+        matches!(
+            limit_refusal(&refused),
+            Some(ResourceError::ExecutionTimeExceeded { .. })
+        ),
+        "{refused:?}"
+    );
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.refusals().by_limit(LimitKind::ExecutionTime), 2);
+    assert_eq!(
+        limiter.refusals().last_trap().unwrap().request,
+        Request::WasmEntry
+    );
+    store.data_mut().governor.limiter_mut().reset_period();
+    assert_eq!(call(&mut store, &five, ()).unwrap(), 5);
+}
+
+/// Before the fix, a call that left exactly no fuel was reported as running out.
+#[test]
+fn a_call_that_burns_exactly_the_fuel_left_succeeds() {
+    let engine = GovernedEngine::new(EngineOptions { fuel: true });
+    let one_call_then_another = |max_fuel: u64| {
+        let limits = ResourceLimits {
+            max_fuel,
+            ..ResourceLimits::default()
+        };
+        let module = module(&engine, CONSTANT, &limits);
+        let mut store = store(&engine, limits, &Arc::default());
+        let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
+        let run = instance.get_typed_func::<(), i32>(&store, "run").unwrap();
+        let first = call(&mut store, &run, ()).ok();
+        // The first call's fuel: wasmi's first call of a function also pays its compilation.
+        let burnt = store.data().governor.limiter().usage().fuel_consumed;
+        let second = call(&mut store, &run, ()).map_err(|e| limit_refusal(&e));
+        (
+            first,
+            second,
+            burnt,
+            store.data().governor.limiter().refusals().total(),
+        )
+    };
+    let (_, _, needed, _) = one_call_then_another(1_000_000);
+    assert!(needed > 0);
+    let (first, second, burnt, refusals) = one_call_then_another(needed);
+    assert_eq!(first, Some(5), "the call fit its fuel exactly");
+    assert_eq!(burnt, needed);
+    // The second call finds the tank empty: that, and only that, is a refusal.
+    assert!(
+        matches!(
+            second,
+            Err(Some(ResourceError::LimitExceeded {
+                kind: LimitKind::Fuel,
+                ..
+            }))
+        ),
+        "{second:?}"
+    );
+    assert_eq!(refusals, 1);
+}
