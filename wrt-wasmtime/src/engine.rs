@@ -112,7 +112,7 @@ impl GovernedEngine {
     /// A governed store over the embedder's own data type, which holds the [`Governor`].
     pub fn store_with<T: HasGovernor + Send + 'static>(&self, data: T) -> Store<T> {
         let mut store = Store::new(&self.engine, data);
-        install(&mut store, self.options.fuel, true);
+        install(&mut store, self.options.fuel, true, self._ticker.ticks());
         store
     }
 
@@ -165,7 +165,7 @@ impl GovernedEngine {
             });
         }
         let mut store = Store::new(&self.engine, data);
-        install(&mut store, false, false);
+        install(&mut store, false, false, self._ticker.ticks());
         Ok(store)
     }
 }

@@ -1,6 +1,7 @@
 //! [`Governor`]: one store's wrt limiter as wasmtime sees it.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use wasmtime::ResourceLimiter;
@@ -23,12 +24,33 @@ pub struct Governor {
     fuel_given: u64,
     /// Whether the store meters fuel (only then is there fuel to book).
     fuel_on: bool,
-    /// Between a host-call hook and its return: a growth or epoch callback in this window
-    /// shows the crossing was one of wasmtime's libcalls, not an import.
-    in_host_crossing: bool,
+    /// The crossing from Wasm to the host that is under way, if any.
+    crossing: Crossing,
+    /// The engine's ticks, and the tick at which the store's epoch deadline falls: once it
+    /// is reached, wasmtime's next epoch check is a crossing through the call hook.
+    epochs: Option<Arc<AtomicU64>>,
+    epoch_deadline: u64,
     /// Whether the store's call hook is on: it then counts host calls and Wasm entries, and
     /// the functions of a `CountingLinker` leave the count to it.
     call_hook_on: bool,
+}
+
+/// What the call hook made of the crossing from Wasm to the host under way.
+///
+/// wasmtime reports its own libcalls (`memory.grow`, `table.grow`, the epoch check, running
+/// out of fuel) through the same hook as imports, and tells them apart only by what they do
+/// next: a growth or epoch callback inside the crossing shows it was the engine's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Crossing {
+    /// None under way, or one already shown to be an import or the engine's.
+    None,
+    /// Counted as a host call, taken back if it proves to be the engine's.
+    Counted,
+    /// One host call more than `max_host_calls` allows, made while an epoch check was due,
+    /// so it may be wasmtime's: refused as soon as it shows itself to be an import (it calls
+    /// a [`CountingLinker`](crate::CountingLinker) function, enters Wasm, or returns without
+    /// an engine callback), never if it is the epoch check.
+    OverLimit,
 }
 
 impl core::fmt::Debug for Governor {
@@ -70,7 +92,9 @@ impl Governor {
             wasm_depth: 0,
             fuel_given: 0,
             fuel_on: false,
-            in_host_crossing: false,
+            crossing: Crossing::None,
+            epochs: None,
+            epoch_deadline: 0,
             call_hook_on: false,
         }
     }
@@ -88,6 +112,10 @@ impl Governor {
     /// The host enters Wasm: one function entry; the clock starts at the outermost entry.
     #[inline]
     pub(crate) fn entering_wasm(&mut self) -> Result<(), ResourceError> {
+        // Only an import enters Wasm from inside a crossing.
+        if core::mem::replace(&mut self.crossing, Crossing::None) == Crossing::OverLimit {
+            return self.limiter.host_calling();
+        }
         self.limiter.wasm_entering()?;
         if self.wasm_depth == 0 {
             self.running_since = Some(self.clock.now());
@@ -112,19 +140,52 @@ impl Governor {
         time.and(fuel)
     }
 
+    /// The store's epoch deadline is one tick from now (as wasmtime's is, when it is set to
+    /// 1 or continued by 1).
+    pub(crate) fn watch_epochs(&mut self, ticks: Arc<AtomicU64>) {
+        self.epoch_deadline = ticks.load(Ordering::Acquire).saturating_add(1);
+        self.epochs = Some(ticks);
+    }
+
+    /// Whether wasmtime's next epoch check calls out: its deadline is reached.
+    fn epoch_due(&self) -> bool {
+        self.epochs
+            .as_ref()
+            .is_some_and(|ticks| ticks.load(Ordering::Acquire) >= self.epoch_deadline)
+    }
+
     /// An epoch tick passed while Wasm runs: charge the time since the last charge.
     pub(crate) fn epoch_tick(&mut self) -> Result<(), ResourceError> {
         self.engine_crossing();
+        if let Some(ticks) = &self.epochs {
+            self.epoch_deadline = ticks.load(Ordering::Acquire).saturating_add(1);
+        }
         self.charge_elapsed()
     }
 
     /// Wasm leaves for the host: counted as a host call until the crossing shows itself to
-    /// be one of the engine's own libcalls.
+    /// be one of the engine's own libcalls. One over `max_host_calls` is refused here,
+    /// before an import's function runs, unless an epoch check is due: an epoch tick after
+    /// the last allowed import must not trap as a host call, so that crossing is refused
+    /// only once it shows itself to be an import.
+    ///
+    /// What this cannot tell: past the limit, wasmtime's `memory.grow`, `table.grow` and
+    /// out-of-fuel libcalls are refused as host calls (a store whose imports all come from
+    /// a [`CountingLinker`](crate::CountingLinker) has no such case); and an import through
+    /// a plain linker called past the limit while an epoch check is due runs before it is
+    /// refused at its return.
     #[inline]
     pub(crate) fn calling_host(&mut self) -> Result<(), ResourceError> {
         self.limiter.growth_settled();
-        self.limiter.host_calling()?;
-        self.in_host_crossing = true;
+        self.crossing = Crossing::None;
+        if self.limiter.host_call_fits() {
+            self.limiter.host_calling()?;
+            self.crossing = Crossing::Counted;
+        } else if self.epoch_due() {
+            self.crossing = Crossing::OverLimit;
+        } else {
+            return self.limiter.host_calling();
+        }
         Ok(())
     }
 
@@ -132,10 +193,14 @@ impl Governor {
     /// sees every call, has counted it already.
     #[inline]
     pub(crate) fn import_calling(&mut self) -> Result<(), ResourceError> {
-        if self.call_hook_on {
-            return Ok(());
+        if !self.call_hook_on {
+            return self.limiter.host_calling();
         }
-        self.limiter.host_calling()
+        match core::mem::replace(&mut self.crossing, Crossing::None) {
+            // Refused before the function runs.
+            Crossing::OverLimit => self.limiter.host_calling(),
+            Crossing::Counted | Crossing::None => Ok(()),
+        }
     }
 
     /// The store's call hook is on from now.
@@ -152,11 +217,17 @@ impl Governor {
         self.call_hook_on
     }
 
-    /// The host returns to Wasm.
+    /// The host returns to Wasm. A crossing over `max_host_calls` that showed no sign of
+    /// being the engine's was an import through a plain linker: its function has run, and
+    /// its result is refused with a trap (a [`CountingLinker`](crate::CountingLinker)
+    /// function is refused before it runs).
     #[inline]
-    pub(crate) fn returning_from_host(&mut self) {
-        self.in_host_crossing = false;
+    pub(crate) fn returning_from_host(&mut self) -> Result<(), ResourceError> {
         self.limiter.growth_settled();
+        if core::mem::replace(&mut self.crossing, Crossing::None) == Crossing::OverLimit {
+            return self.limiter.host_calling();
+        }
+        Ok(())
     }
 
     /// Whether a failure report may give a permit's charge back. wasmtime also reports
@@ -169,10 +240,10 @@ impl Governor {
         self.call_hook_on
     }
 
+    /// The crossing under way is one of wasmtime's libcalls: not a host call.
     #[inline]
     fn engine_crossing(&mut self) {
-        if self.in_host_crossing {
-            self.in_host_crossing = false;
+        if core::mem::replace(&mut self.crossing, Crossing::None) == Crossing::Counted {
             self.limiter.engine_call();
         }
     }

@@ -1,5 +1,8 @@
 //! [`Governed`]: the data of a governed store, and the hooks installed on it.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
 use wasmtime::{AsContextMut, CallHook, Instance, Linker, Store, StoreContextMut, UpdateDeadline};
 
 use crate::gate::AdmittedModule;
@@ -28,18 +31,20 @@ impl<T> HasGovernor for Governed<T> {
     }
 }
 
-/// Installs the limiter, the call hook (if `hook`) and the epoch deadline, and hands out
-/// the fuel.
+/// Installs the limiter, the call hook (if `hook`) and the epoch deadline (one tick of
+/// `ticks` from now), and hands out the fuel.
 pub(crate) fn install<T: HasGovernor + Send + 'static>(
     store: &mut Store<T>,
     fuel: bool,
     hook: bool,
+    ticks: Arc<AtomicU64>,
 ) {
     store.limiter(|state| state.governor());
     if hook {
         install_call_hook(store);
     }
     store.set_epoch_deadline(1);
+    store.data_mut().governor().watch_epochs(ticks);
     store.epoch_deadline_callback(|mut context: StoreContextMut<'_, T>| {
         context
             .data_mut()
@@ -79,10 +84,11 @@ fn call_hook<T: HasGovernor>(
             .governor()
             .calling_host()
             .map_err(LimitTrap::error),
-        CallHook::ReturningFromHost => {
-            context.data_mut().governor().returning_from_host();
-            Ok(())
-        }
+        CallHook::ReturningFromHost => context
+            .data_mut()
+            .governor()
+            .returning_from_host()
+            .map_err(LimitTrap::error),
         CallHook::CallingWasm => wasm_crossing(context, true),
         CallHook::ReturningFromWasm => wasm_crossing(context, false),
     }

@@ -159,3 +159,46 @@ fn a_start_function_growing_an_empty_memory_grows_it() {
     assert_eq!(limiter.usage().memories, 1);
     assert_eq!(limiter.refusals().total(), 0);
 }
+
+/// `run(n) -> i32`: one import call, then `n` rounds of arithmetic (long enough for epoch
+/// ticks to pass).
+const IMPORT_THEN_COMPUTE: &str = r#"(module
+  (import "host" "tick" (func $tick))
+  (func (export "run") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (call $tick)
+    (loop $again
+      (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 31)) (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $again (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $i)))"#;
+
+/// Before the fix, the first epoch check after the last allowed import trapped as one
+/// host call too many.
+#[test]
+fn epoch_ticks_after_the_last_allowed_host_call_are_not_host_calls() {
+    let engine = GovernedEngine::new(EngineOptions {
+        tick: Duration::from_millis(1),
+        fuel: false,
+    })
+    .unwrap();
+    let limits = ResourceLimits {
+        max_host_calls: 1,
+        ..ResourceLimits::default()
+    };
+    let module = module(&engine, IMPORT_THEN_COMPUTE, &limits);
+    let mut store = hooked_store(&engine, limits);
+    let mut linker = Linker::new(engine.engine());
+    linker
+        .func_wrap("host", "tick", |_: wasmtime::Caller<'_, Governed<()>>| {})
+        .unwrap();
+    let instance = instantiate(&mut store, &linker, &module).unwrap();
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let result = run.call(&mut store, 200_000_000);
+    let ran = started.elapsed();
+    assert_eq!(result.unwrap(), 200_000_000);
+    assert!(ran > Duration::from_millis(5), "no tick passed in {ran:?}");
+    assert_eq!(store.data().governor.limiter().usage().host_calls_made, 1);
+}

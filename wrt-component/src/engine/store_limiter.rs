@@ -220,6 +220,13 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         self.record_trap(Request::HostCall, counted)
     }
 
+    /// Whether one more host call fits `max_host_calls`: for an adapter that must see what
+    /// a crossing is before it counts or refuses it. Nothing is counted or recorded.
+    #[inline]
+    pub fn host_call_fits(&self) -> bool {
+        self.usage().host_calls_made < self.limits().max_host_calls
+    }
+
     /// The host call counted last was the engine's own crossing (wasmtime reports its
     /// `memory.grow`, `table.grow` and epoch libcalls through the same hook as imports):
     /// it is taken back, so `max_host_calls` counts the program's imports only.
