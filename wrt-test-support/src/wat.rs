@@ -67,3 +67,11 @@ pub const HOST_LOOP: &str = r#"(module
       (call $tick)
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $again (i32.lt_u (local.get $i) (local.get $n))))))"#;
+
+/// `run() -> i32`: an empty memory that the start function grows by one page (a growth,
+/// not a second memory); returns the memory's size in pages.
+pub const START_GROWS_EMPTY_MEMORY: &str = r#"(module
+  (memory (export "memory") 0)
+  (func $start (drop (memory.grow (i32.const 1))))
+  (start $start)
+  (func (export "run") (result i32) (memory.size)))"#;

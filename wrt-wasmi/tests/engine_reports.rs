@@ -2,43 +2,19 @@
 //! store whose time is spent, and fuel that runs out exactly at the end of a call. Each test
 //! failed before the limiter handled its case.
 
+mod common;
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use common::{ClockHandle, SharedClock, module};
 use wasmi::{Caller, Linker, Store};
 use wrt_component::engine::{RefusalPolicy, Request};
 use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
-use wrt_foundation::{Clock, Timestamp};
-use wrt_test_support::wat::CONSTANT;
-use wrt_wasmi::{
-    AdmittedModule, EngineOptions, Governed, GovernedEngine, call, instantiate, limit_refusal,
-};
+use wrt_test_support::wat::{CONSTANT, START_GROWS_EMPTY_MEMORY};
+use wrt_wasmi::{EngineOptions, Governed, GovernedEngine, call, instantiate, limit_refusal};
 
 const C: ComponentId = ComponentId(7);
-
-/// A clock the host function moves (a `ManualClock` is not `Sync`, so it cannot sit in a
-/// store).
-#[derive(Debug, Default)]
-struct SharedClock(AtomicU64);
-
-impl Clock for SharedClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_duration(Duration::from_nanos(self.0.load(Ordering::SeqCst)))
-    }
-}
-
-struct ClockHandle(Arc<SharedClock>);
-
-impl Clock for ClockHandle {
-    fn now(&self) -> Timestamp {
-        self.0.now()
-    }
-}
-
-fn module(engine: &GovernedEngine, wat: &str, limits: &ResourceLimits) -> AdmittedModule {
-    AdmittedModule::new(engine.engine(), &wat::parse_str(wat).unwrap(), limits).unwrap()
-}
 
 fn store(
     engine: &GovernedEngine,
@@ -49,13 +25,6 @@ fn store(
     let governor = engine.governor_with_clock(C, limits, RefusalPolicy::deny(), clock);
     engine.store(governor, ())
 }
-
-/// An empty memory that its start function grows: a growth, not a second memory.
-const START_GROWS_EMPTY_MEMORY: &str = r#"(module
-  (memory (export "memory") 0)
-  (func $start (drop (memory.grow (i32.const 1))))
-  (start $start)
-  (func (export "run") (result i32) (memory.size)))"#;
 
 /// Before the fix, the start function's growth from 0 counted as a second memory and was
 /// refused under `max_memories: 1`.
@@ -100,7 +69,7 @@ fn a_store_whose_time_is_spent_is_refused_at_the_next_entry() {
     let time = Arc::clone(&clock);
     linker
         .func_wrap("host", "tick", move |_: Caller<'_, Governed<()>>| {
-            time.0.fetch_add(15_000_000, Ordering::SeqCst); // 15 ms
+            time.advance(Duration::from_millis(15));
         })
         .unwrap();
     let instance = instantiate(&mut store, &linker, &module).unwrap();

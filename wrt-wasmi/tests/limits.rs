@@ -2,14 +2,16 @@
 //! (`wrt_test_support::wat`), limits and expected numbers of wrt-wasmtime's `tests/limits.rs`,
 //! so both engines answer alike.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use common::{ClockHandle, SharedClock, module};
 use wasmi::{Caller, Linker, Store};
 use wrt_component::engine::{OnRefusal, RefusalPolicy, Request, SharedBudget};
 use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits, RuntimeBudget};
-use wrt_foundation::{Clock, Timestamp};
 use wrt_test_support::wat::{CALL_HOST, CONSTANT, GROW_MEMORY, GROW_TABLE, MEMORY_100_PAGES, SPIN};
 use wrt_wasmi::{
     AdmittedModule, EngineOptions, GateError, Governed, GovernedEngine, call, instantiate,
@@ -18,35 +20,6 @@ use wrt_wasmi::{
 
 const PAGE: usize = 65_536;
 const C: ComponentId = ComponentId(42);
-
-/// A clock the test moves by hand and a host function can move too (wrt-foundation's
-/// `ManualClock` is a `Cell`, not `Sync`, so it cannot sit in a store that is `Send`).
-#[derive(Debug, Default)]
-struct SharedClock(AtomicU64);
-
-impl SharedClock {
-    fn advance(&self, span: Duration) {
-        self.0.fetch_add(span.as_nanos() as u64, Ordering::SeqCst);
-    }
-}
-
-impl Clock for SharedClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_duration(Duration::from_nanos(self.0.load(Ordering::SeqCst)))
-    }
-}
-
-struct ClockHandle(Arc<SharedClock>);
-
-impl Clock for ClockHandle {
-    fn now(&self) -> Timestamp {
-        self.0.now()
-    }
-}
-
-fn module(engine: &GovernedEngine, wat: &str, limits: &ResourceLimits) -> AdmittedModule {
-    AdmittedModule::new(engine.engine(), &wat::parse_str(wat).unwrap(), limits).unwrap()
-}
 
 fn store(
     engine: &GovernedEngine,

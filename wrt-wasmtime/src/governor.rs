@@ -261,7 +261,9 @@ impl Governor {
     }
 
     /// Books what was burnt since the fuel was handed over. A store left with no fuel ran
-    /// out: that is recorded as a refusal of one more unit, the least it needed.
+    /// out: that is recorded as a refusal of one more unit, the least it needed. The hook
+    /// does not see the call's result, so a call that burnt exactly the fuel left is booked
+    /// the same way (wrt-wasmi, which sees whether wasmi ran out, books it as a success).
     fn book_fuel(&mut self, left: u64) -> Result<(), ResourceError> {
         let burnt = self.fuel_given.saturating_sub(left);
         self.fuel_given = left;

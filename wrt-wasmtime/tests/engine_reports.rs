@@ -7,6 +7,7 @@ use std::time::Duration;
 use wasmtime::{Linker, Store};
 use wrt_component::engine::{RefusalPolicy, Request};
 use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
+use wrt_test_support::wat::START_GROWS_EMPTY_MEMORY;
 use wrt_wasmtime::{
     AdmittedModule, CountingLinker, EngineOptions, Governed, GovernedEngine, instantiate,
     limit_refusal,
@@ -129,13 +130,6 @@ fn time_spent_is_refused_once_per_stop_and_an_exhausted_store_is_not_entered() {
     store.data_mut().governor.limiter_mut().reset_period();
     assert_eq!(five.call(&mut store, ()).unwrap(), 5);
 }
-
-/// An empty memory that its start function grows: a growth, not a second memory.
-const START_GROWS_EMPTY_MEMORY: &str = r#"(module
-  (memory (export "memory") 0)
-  (func $start (drop (memory.grow (i32.const 1))))
-  (start $start)
-  (func (export "run") (result i32) (memory.size)))"#;
 
 /// Before the fix, the start function's growth from 0 counted as a second memory and was
 /// refused under `max_memories: 1`.
