@@ -16,6 +16,18 @@ use wrt_wasmi::{EngineOptions, Governed, GovernedEngine, call, instantiate, limi
 
 const C: ComponentId = ComponentId(7);
 
+/// `error` is the refusal of `max_execution_time`.
+#[track_caller]
+fn assert_time_refusal(error: &wasmi::Error) {
+    assert!(
+        matches!(
+            limit_refusal(error),
+            Some(ResourceError::ExecutionTimeExceeded { .. })
+        ),
+        "{error:?}"
+    );
+}
+
 fn store(
     engine: &GovernedEngine,
     limits: ResourceLimits,
@@ -75,22 +87,10 @@ fn a_store_whose_time_is_spent_is_refused_at_the_next_entry() {
     let instance = instantiate(&mut store, &linker, &module).unwrap();
     let run = instance.get_typed_func::<(), ()>(&store, "run").unwrap();
     let stopped = call(&mut store, &run, ()).unwrap_err();
-    assert!(
-        matches!(
-            limit_refusal(&stopped),
-            Some(ResourceError::ExecutionTimeExceeded { .. })
-        ),
-        "{stopped:?}"
-    );
+    assert_time_refusal(&stopped);
     let five = instance.get_typed_func::<(), i32>(&store, "five").unwrap();
     let refused = call(&mut store, &five, ()).unwrap_err();
-    assert!(
-        matches!(
-            limit_refusal(&refused),
-            Some(ResourceError::ExecutionTimeExceeded { .. })
-        ),
-        "{refused:?}"
-    );
+    assert_time_refusal(&refused);
     let limiter = store.data().governor.limiter();
     assert_eq!(limiter.refusals().by_limit(LimitKind::ExecutionTime), 2);
     assert_eq!(

@@ -38,7 +38,7 @@ pub struct GovernedEngine {
     options: EngineOptions,
     budget: Arc<SharedBudget>,
     // Dropped last: the engine outlives its ticker thread's use of it.
-    _ticker: EpochTicker,
+    ticker: EpochTicker,
 }
 
 impl GovernedEngine {
@@ -67,7 +67,7 @@ impl GovernedEngine {
             engine,
             options,
             budget,
-            _ticker: ticker,
+            ticker,
         })
     }
 
@@ -112,7 +112,7 @@ impl GovernedEngine {
     /// A governed store over the embedder's own data type, which holds the [`Governor`].
     pub fn store_with<T: HasGovernor + Send + 'static>(&self, data: T) -> Store<T> {
         let mut store = Store::new(&self.engine, data);
-        install(&mut store, self.options.fuel, true, self._ticker.ticks());
+        install(&mut store, self.options.fuel, true, self.ticker.ticks());
         store
     }
 
@@ -165,7 +165,7 @@ impl GovernedEngine {
             });
         }
         let mut store = Store::new(&self.engine, data);
-        install(&mut store, false, false, self._ticker.ticks());
+        install(&mut store, false, false, self.ticker.ticks());
         Ok(store)
     }
 }

@@ -143,8 +143,15 @@ impl Governor {
     /// The store's epoch deadline is one tick from now (as wasmtime's is, when it is set to
     /// 1 or continued by 1).
     pub(crate) fn watch_epochs(&mut self, ticks: Arc<AtomicU64>) {
-        self.epoch_deadline = ticks.load(Ordering::Acquire).saturating_add(1);
         self.epochs = Some(ticks);
+        self.epoch_deadline_renewed();
+    }
+
+    /// wasmtime's deadline moved to one tick from now: so does the one kept here.
+    fn epoch_deadline_renewed(&mut self) {
+        if let Some(ticks) = &self.epochs {
+            self.epoch_deadline = ticks.load(Ordering::Acquire).saturating_add(1);
+        }
     }
 
     /// Whether wasmtime's next epoch check calls out: its deadline is reached.
@@ -157,9 +164,7 @@ impl Governor {
     /// An epoch tick passed while Wasm runs: charge the time since the last charge.
     pub(crate) fn epoch_tick(&mut self) -> Result<(), ResourceError> {
         self.engine_crossing();
-        if let Some(ticks) = &self.epochs {
-            self.epoch_deadline = ticks.load(Ordering::Acquire).saturating_add(1);
-        }
+        self.epoch_deadline_renewed();
         self.charge_elapsed()
     }
 
@@ -176,7 +181,6 @@ impl Governor {
     /// refused at its return.
     #[inline]
     pub(crate) fn calling_host(&mut self) -> Result<(), ResourceError> {
-        self.limiter.growth_settled();
         self.crossing = Crossing::None;
         if self.limiter.host_call_fits() {
             self.limiter.host_calling()?;
@@ -217,7 +221,8 @@ impl Governor {
         self.call_hook_on
     }
 
-    /// The host returns to Wasm. A crossing over `max_host_calls` that showed no sign of
+    /// The host returns to Wasm, which settles any growth made in the crossing (wasmtime
+    /// runs this after a trapping crossing too). A crossing over `max_host_calls` that showed no sign of
     /// being the engine's was an import through a plain linker: its function has run, and
     /// its result is refused with a trap (a [`CountingLinker`](crate::CountingLinker)
     /// function is refused before it runs).

@@ -27,6 +27,18 @@ const GROW_THEN_OVERFLOW_TABLE: &str = r#"(module
       (br_if $again (i32.lt_u (local.get $i) (i32.const 10))))
     (table.size)))"#;
 
+/// `error` is the refusal of `max_execution_time`.
+#[track_caller]
+fn assert_time_refusal(error: &wasmtime::Error) {
+    assert!(
+        matches!(
+            limit_refusal(error),
+            Some(ResourceError::ExecutionTimeExceeded { .. })
+        ),
+        "{error:?}"
+    );
+}
+
 fn module(engine: &GovernedEngine, wat: &str, limits: &ResourceLimits) -> AdmittedModule {
     AdmittedModule::new(engine.engine(), &wat::parse_str(wat).unwrap(), limits).unwrap()
 }
@@ -97,13 +109,7 @@ fn time_spent_is_refused_once_per_stop_and_an_exhausted_store_is_not_entered() {
         .get_typed_func::<(), ()>(&mut store, "spin")
         .unwrap();
     let stopped = spin.call(&mut store, ()).unwrap_err();
-    assert!(
-        matches!(
-            limit_refusal(&stopped),
-            Some(ResourceError::ExecutionTimeExceeded { .. })
-        ),
-        "{stopped:?}"
-    );
+    assert_time_refusal(&stopped);
     // The tick's refusal stopped it; the return that the trap unwinds through is the same
     // stop, not a second refusal.
     let limiter = store.data().governor.limiter();
@@ -113,13 +119,7 @@ fn time_spent_is_refused_once_per_stop_and_an_exhausted_store_is_not_entered() {
         .get_typed_func::<(), i32>(&mut store, "five")
         .unwrap();
     let refused = five.call(&mut store, ()).unwrap_err();
-    assert!(
-        matches!(
-            limit_refusal(&refused),
-            Some(ResourceError::ExecutionTimeExceeded { .. })
-        ),
-        "{refused:?}"
-    );
+    assert_time_refusal(&refused);
     let limiter = store.data().governor.limiter();
     assert_eq!(limiter.refusals().by_limit(LimitKind::ExecutionTime), 2);
     assert_eq!(
