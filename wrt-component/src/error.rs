@@ -145,6 +145,18 @@ pub enum ResourceError {
         /// Amount the growth asked for.
         requested: u64,
     },
+    /// A limit is set that the engine running the component does not meter (`max_fuel` on
+    /// an engine built without fuel metering). Nothing is instantiated or entered under it:
+    /// a limit nobody counts would let the program run unbounded.
+    #[error("{component}: {kind} = {limit} cannot be held: the engine does not meter it")]
+    LimitNotMetered {
+        /// The component asking.
+        component: ComponentId,
+        /// Which limit.
+        kind: LimitKind,
+        /// Its cap.
+        limit: u64,
+    },
     /// The runtime-wide budget (above every component's limits) would be exceeded.
     #[error("runtime budget {kind} exceeded: requested {requested}, used {used}, limit {limit}")]
     BudgetExceeded {

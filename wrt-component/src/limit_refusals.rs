@@ -37,7 +37,8 @@ impl LimitRefusals {
     }
 
     /// Counts `error` against its limit when it is a limit's refusal (`LimitExceeded`,
-    /// `ExecutionTimeExceeded`); any other error is not a limit's doing and is not counted.
+    /// `ExecutionTimeExceeded`, and `LimitNotMetered` with a demand of 0); any other error
+    /// is not a limit's doing and is not counted.
     pub fn record(&mut self, error: &ResourceError) {
         match *error {
             ResourceError::LimitExceeded {
@@ -52,6 +53,8 @@ impl LimitRefusals {
                 LimitKind::ExecutionTime,
                 micros(used.saturating_add(requested)),
             ),
+            // Refused for being set where nothing meters it: no demand was measured.
+            ResourceError::LimitNotMetered { kind, .. } => self.count(kind, 0),
             _ => {}
         }
     }

@@ -15,7 +15,9 @@ use crate::store::{Governed, HasGovernor, install};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EngineOptions {
     /// Meter fuel, so `max_fuel` can be enforced. Fuel costs every store of the engine some
-    /// speed, so it is off unless a limit needs it; with it off, `max_fuel` is not enforced.
+    /// speed, so it is off unless a limit needs it; with it off, a store whose governor
+    /// sets `max_fuel` is refused every instantiation and call
+    /// ([`ResourceError::LimitNotMetered`](wrt_component::ResourceError::LimitNotMetered)).
     pub fuel: bool,
 }
 

@@ -34,7 +34,8 @@ impl<T> HasGovernor for Governed<T> {
     }
 }
 
-/// Installs the limiter and the call hook, and hands out the fuel.
+/// Installs the limiter and the call hook, and hands out the fuel (or, on an engine without
+/// fuel, tells the limiter that a `max_fuel` cannot be held).
 pub(crate) fn install<T: HasGovernor + 'static>(store: &mut Store<T>, fuel: bool) {
     store.limiter(|state| state.governor());
     store.call_hook(call_hook);
@@ -45,8 +46,9 @@ pub(crate) fn install<T: HasGovernor + 'static>(store: &mut Store<T>, fuel: bool
         let _ = store.set_fuel(wanted);
         let given = store.get_fuel().unwrap_or(0);
         store.data_mut().governor().fuel_given(given);
-    } else if store.data_mut().governor().limiter().limits().max_fuel != u64::MAX {
-        log::warn!("max_fuel is set but the engine meters no fuel: it is not enforced");
+    } else {
+        // A max_fuel nothing meters is refused at every instantiation and Wasm entry.
+        store.data_mut().governor().limiter_mut().fuel_not_metered();
     }
 }
 

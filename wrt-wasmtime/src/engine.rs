@@ -17,7 +17,9 @@ pub struct EngineOptions {
     /// Epoch interval: `max_execution_time` is enforced to within one tick.
     pub tick: Duration,
     /// Compile with fuel metering, so `max_fuel` can be enforced. Fuel costs every store of
-    /// the engine some speed, so it is off unless a limit needs it.
+    /// the engine some speed, so it is off unless a limit needs it; with it off, a store
+    /// whose governor sets `max_fuel` is refused every instantiation and call
+    /// ([`ResourceError::LimitNotMetered`](wrt_component::ResourceError::LimitNotMetered)).
     pub fuel: bool,
 }
 

@@ -32,7 +32,8 @@ impl<T> HasGovernor for Governed<T> {
 }
 
 /// Installs the limiter, the call hook (if `hook`) and the epoch deadline (one tick of
-/// `ticks` from now), and hands out the fuel.
+/// `ticks` from now), and hands out the fuel (or, on an engine without fuel, tells the
+/// limiter that a `max_fuel` cannot be held).
 pub(crate) fn install<T: HasGovernor + Send + 'static>(
     store: &mut Store<T>,
     fuel: bool,
@@ -60,6 +61,9 @@ pub(crate) fn install<T: HasGovernor + Send + 'static>(
         let _ = store.set_fuel(wanted);
         let given = store.get_fuel().unwrap_or(0);
         store.data_mut().governor().fuel_given(given);
+    } else {
+        // A max_fuel nothing meters is refused at every instantiation and Wasm entry.
+        store.data_mut().governor().limiter_mut().fuel_not_metered();
     }
 }
 

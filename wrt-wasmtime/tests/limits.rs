@@ -283,6 +283,40 @@ fn an_endless_loop_is_stopped_by_max_fuel_deterministically() {
     assert_eq!(consumed, [10_000, 10_000]);
 }
 
+/// Before the fix, a `max_fuel` on an engine without fuel metering was accepted and the
+/// endless loop ran unbounded. Now nothing is instantiated or entered under it.
+#[test]
+fn max_fuel_on_an_engine_without_fuel_is_refused_before_anything_runs() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let limits = ResourceLimits {
+        max_fuel: 10_000,
+        ..ResourceLimits::default()
+    };
+    let unmetered = ResourceError::LimitNotMetered {
+        component: C,
+        kind: LimitKind::Fuel,
+        limit: 10_000,
+    };
+    let module = module(&engine, SPIN, &limits);
+    let linker = Linker::new(engine.engine());
+    let mut store = store(&engine, limits, RefusalPolicy::deny());
+    let error = instantiate(&mut store, &linker, &module).unwrap_err();
+    assert_eq!(limit_refusal(&error), Some(unmetered), "{error:?}");
+    assert_eq!(store.data().governor.limiter().usage().instances, 0);
+
+    // An instance made past the governed path is still refused at its first entry.
+    let instance = linker.instantiate(&mut store, module.module()).unwrap();
+    let run = instance
+        .get_typed_func::<(), ()>(&mut store, "run")
+        .unwrap();
+    let error = run.call(&mut store, ()).unwrap_err();
+    assert_eq!(limit_refusal(&error), Some(unmetered), "{error:?}");
+    let refusals = store.data().governor.limiter().refusals();
+    let requests: Vec<Request> = refusals.kept().iter().map(|r| r.request).collect();
+    assert_eq!(requests, [Request::Instance, Request::WasmEntry]);
+    assert_eq!(refusals.by_limit(LimitKind::Fuel), 2);
+}
+
 #[test]
 fn the_gate_refuses_an_oversized_module_before_instantiation_with_its_report() {
     let engine = GovernedEngine::new(EngineOptions::default()).unwrap();

@@ -10,7 +10,7 @@ use super::shared_budget::SharedBudget;
 use crate::component_id::ComponentId;
 use crate::component_manager::{ComponentResourceManager, UsageChange};
 use crate::error::ResourceError;
-use crate::limits::ResourceLimits;
+use crate::limits::{LimitKind, ResourceLimits};
 use crate::usage::ResourceUsage;
 
 /// What the engine should do with a growth request.
@@ -71,6 +71,8 @@ pub struct StoreLimiter<B: Deref<Target = SharedBudget>> {
     /// Whether this period's time refusal is recorded: the charges while the trap unwinds
     /// are the same stop, refused again but not recorded again.
     time_refused: bool,
+    /// `max_fuel` is set and the engine meters no fuel: nothing may run.
+    fuel_unheld: bool,
     refusals: RefusalLog,
 }
 
@@ -90,6 +92,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
             tables: Growables::default(),
             instantiating: false,
             time_refused: false,
+            fuel_unheld: false,
             refusals: RefusalLog::default(),
         }
     }
@@ -182,19 +185,56 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         self.grow_failed(Kind::Table);
     }
 
-    /// An instance is about to be created: counts against `max_instances`.
+    /// The engine running the store meters no fuel. With `max_fuel` set, every
+    /// instantiation and every entry into Wasm is then refused
+    /// ([`ResourceError::LimitNotMetered`], recorded as a trap): a fuel limit that nothing
+    /// counts would let the program run unbounded. Adapters call it when they set a store
+    /// up on such an engine; with `max_fuel` unlimited it changes nothing.
+    ///
+    /// ```
+    /// use wrt_component::engine::{SharedBudget, StoreLimiter};
+    /// use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits, RuntimeBudget};
+    ///
+    /// static BUDGET: SharedBudget = SharedBudget::new(RuntimeBudget::unlimited());
+    /// let limits = ResourceLimits { max_fuel: 10_000, ..ResourceLimits::default() };
+    /// let mut store = StoreLimiter::new(ComponentId(1), limits, Default::default(), &BUDGET);
+    /// store.fuel_not_metered();
+    /// let refused = ResourceError::LimitNotMetered {
+    ///     component: ComponentId(1),
+    ///     kind: LimitKind::Fuel,
+    ///     limit: 10_000,
+    /// };
+    /// assert_eq!(store.instance_creating(), Err(refused));
+    /// assert_eq!(store.wasm_entering(), Err(refused));
+    /// assert_eq!(store.refusals().total(), 2);
+    /// ```
+    pub fn fuel_not_metered(&mut self) {
+        self.fuel_unheld = self.limits().max_fuel != u64::MAX;
+    }
+
+    /// An instance is about to be created: counts against `max_instances`. Refused, before
+    /// anything is counted, when a limit is set that the engine does not meter
+    /// ([`fuel_not_metered`](Self::fuel_not_metered)).
     pub fn instance_creating(&mut self) -> Result<(), ResourceError> {
+        if self.fuel_unheld {
+            return self.refuse_unmetered(Request::Instance);
+        }
         self.checked(Request::Instance, UsageChange::AddInstance)
     }
 
     /// The host calls into Wasm: counts against `max_function_calls`, and is refused when
     /// the period's execution time is all spent (the least a call needs, one nanosecond,
-    /// no longer fits). A refusal traps. An entry settles the last growth, and ends an
-    /// instantiation's creations: Wasm running during one is its start function.
+    /// no longer fits), or when a limit is set that the engine does not meter
+    /// ([`fuel_not_metered`](Self::fuel_not_metered)). A refusal traps. An entry settles
+    /// the last growth, and ends an instantiation's creations: Wasm running during one is
+    /// its start function.
     #[inline]
     pub fn wasm_entering(&mut self) -> Result<(), ResourceError> {
         self.instantiating = false;
         self.growth_settled();
+        if self.fuel_unheld {
+            return self.refuse_unmetered(Request::WasmEntry);
+        }
         if self.time_spent() {
             return self.checked(
                 Request::WasmEntry,
@@ -203,6 +243,19 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         }
         let counted = self.ledger.count_call(false);
         self.record_trap(Request::WasmEntry, counted)
+    }
+
+    /// Refuses `request` because `max_fuel` is set and the engine meters no fuel.
+    #[cold]
+    #[inline(never)]
+    fn refuse_unmetered(&mut self, request: Request) -> Result<(), ResourceError> {
+        let error = ResourceError::LimitNotMetered {
+            component: self.ledger.id(),
+            kind: LimitKind::Fuel,
+            limit: self.limits().max_fuel,
+        };
+        self.record_trapped(request, error);
+        Err(error)
     }
 
     /// Whether the period's execution time is all spent.
