@@ -300,6 +300,25 @@ fn a_renamed_or_unmarked_test_fails() {
 }
 
 #[test]
+fn a_test_named_on_an_impl_need_is_checked_too() {
+    let fixture = Fixture::new();
+    let named = INDEX_RST.replace(
+        "   :symbol: Pool::allocate\n",
+        "   :symbol: Pool::allocate\n   :test: wrt-demo/src/lib.rs::allocate_counts_blocks\n",
+    );
+    fixture.write("docs/index.rst", &named);
+    assert_eq!(fixture.problems(), Vec::<String>::new());
+    fixture.edit_lib(|text| text.replace("fn allocate_counts_blocks", "fn counts"));
+    let problems = fixture.problems();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("IMPL_ALLOCATE") && p.contains("no `fn allocate_counts_blocks`")),
+        "{problems:?}"
+    );
+}
+
+#[test]
 fn broken_links_and_unverified_requirements_fail() {
     let fixture = Fixture::new();
     let without_test = INDEX_RST.split(".. test::").next().unwrap().to_string();

@@ -118,6 +118,11 @@ pub fn check(root: &Path, libraries: &[String]) -> io::Result<Report> {
             "test" => checker.check_tests(need),
             _ => {}
         }
+        // Tests named on any other need are checked the same way: a named test that does
+        // not exist would otherwise be a citation nobody reads.
+        if need.kind != "test" && !need.list("test").is_empty() {
+            checker.check_tests(need);
+        }
     }
     checker.check_links(&needs);
     for library in libraries {
