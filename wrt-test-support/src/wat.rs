@@ -75,3 +75,16 @@ pub const START_GROWS_EMPTY_MEMORY: &str = r#"(module
   (func $start (drop (memory.grow (i32.const 1))))
   (start $start)
   (func (export "run") (result i32) (memory.size)))"#;
+
+/// A one-page memory and a start function that traps: an instantiation that fails after
+/// the engine built the memory.
+pub const START_TRAPS: &str = r#"(module
+  (memory (export "memory") 1)
+  (func $start unreachable)
+  (start $start))"#;
+
+/// Two one-page memories (multi-memory): over `max_memories: 1`, the second is refused
+/// when it is created.
+pub const TWO_MEMORIES: &str = r#"(module
+  (memory (export "first") 1)
+  (memory (export "second") 1))"#;

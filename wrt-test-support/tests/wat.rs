@@ -16,6 +16,8 @@ fn every_fixture_parses_to_a_binary() {
         ("COMPUTE", wat::COMPUTE),
         ("HOST_LOOP", wat::HOST_LOOP),
         ("START_GROWS_EMPTY_MEMORY", wat::START_GROWS_EMPTY_MEMORY),
+        ("START_TRAPS", wat::START_TRAPS),
+        ("TWO_MEMORIES", wat::TWO_MEMORIES),
     ] {
         let binary = ::wat::parse_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(&binary[..4], b"\0asm", "{name}");

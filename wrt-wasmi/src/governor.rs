@@ -235,16 +235,20 @@ impl ResourceLimiter for Governor {
         Ok(())
     }
 
+    // The counts are the ledger's: it refuses an instance, memory or table over its limit
+    // when it is created, with the refusal recorded, and gives back an instantiation that
+    // failed before anything was built. The engine's own counts never give back and would
+    // refuse without a record, so they are set where they never bind.
     fn instances(&self) -> usize {
-        self.limiter.limits().max_instances
+        usize::MAX
     }
 
     fn tables(&self) -> usize {
-        self.limiter.limits().max_tables
+        usize::MAX
     }
 
     fn memories(&self) -> usize {
-        self.limiter.limits().max_memories
+        usize::MAX
     }
 }
 

@@ -131,8 +131,9 @@ pub fn call<T: HasGovernor, P: WasmParams, R: WasmResults>(
 }
 
 /// Runs `instantiate` as one instantiation of the store's component: counts it against
-/// `max_instances` first, and tells the limiter that growths from zero are creations while
-/// it runs. Use it for linkers of any kind (WASI); [`instantiate`] is the shorthand.
+/// `max_instances` first (and gives it back if it fails before the engine built anything
+/// of it, as a link error does), and tells the limiter that growths from zero are
+/// creations while it runs. Use it for linkers of any kind (WASI); [`instantiate`] is the shorthand.
 ///
 /// # Errors
 /// `max_instances` refused, or `instantiate`'s own error (with a limit's refusal as a
@@ -157,7 +158,7 @@ pub fn instantiating<T: HasGovernor, R>(
         .data_mut()
         .governor()
         .limiter_mut()
-        .set_instantiating(false);
+        .instantiation_ended(result.is_ok());
     settled(store, result)
 }
 

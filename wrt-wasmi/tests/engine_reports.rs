@@ -11,8 +11,12 @@ use common::{ClockHandle, SharedClock, module};
 use wasmi::{Caller, Linker, Store};
 use wrt_component::engine::{RefusalPolicy, Request};
 use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
-use wrt_test_support::wat::{CONSTANT, START_GROWS_EMPTY_MEMORY};
-use wrt_wasmi::{EngineOptions, Governed, GovernedEngine, call, instantiate, limit_refusal};
+use wrt_test_support::wat::{
+    CONSTANT, HOST_LOOP, START_GROWS_EMPTY_MEMORY, START_TRAPS, TWO_MEMORIES,
+};
+use wrt_wasmi::{
+    EngineOptions, Governed, GovernedEngine, call, instantiate, instantiating, limit_refusal,
+};
 
 const C: ComponentId = ComponentId(7);
 
@@ -142,4 +146,90 @@ fn a_call_that_burns_exactly_the_fuel_left_succeeds() {
         "{second:?}"
     );
     assert_eq!(refusals, 1);
+}
+
+fn one_instance() -> ResourceLimits {
+    ResourceLimits {
+        max_instances: 1,
+        ..ResourceLimits::default()
+    }
+}
+
+/// Before the fix, a failed link kept its instance: under `max_instances: 1` the retry with
+/// the import defined was refused.
+#[test]
+fn a_failed_link_gives_its_instance_back() {
+    let engine = GovernedEngine::new(EngineOptions::default());
+    let module = module(&engine, HOST_LOOP, &one_instance());
+    let mut store = store(&engine, one_instance(), &Arc::default());
+    let mut linker = Linker::new(engine.engine());
+    let error = instantiate(&mut store, &linker, &module).unwrap_err();
+    assert_eq!(limit_refusal(&error), None, "a link error: {error:?}");
+    assert_eq!(store.data().governor.limiter().usage().instances, 0);
+    linker
+        .func_wrap("host", "tick", |_: Caller<'_, Governed<()>>| {})
+        .unwrap();
+    instantiate(&mut store, &linker, &module).unwrap();
+    assert_eq!(store.data().governor.limiter().usage().instances, 1);
+}
+
+/// An instance whose start function trapped keeps its charge: wasmi keeps its memory until
+/// the store drops.
+#[test]
+fn an_instance_whose_start_trapped_stays_counted() {
+    let engine = GovernedEngine::new(EngineOptions::default());
+    let module = module(&engine, START_TRAPS, &one_instance());
+    let mut store = store(&engine, one_instance(), &Arc::default());
+    let linker = Linker::new(engine.engine());
+    instantiate(&mut store, &linker, &module).unwrap_err();
+    let usage = store.data().governor.limiter().usage();
+    assert_eq!((usage.instances, usage.memories), (1, 1));
+    let error = instantiate(&mut store, &linker, &module).unwrap_err();
+    assert!(
+        matches!(
+            limit_refusal(&error),
+            Some(ResourceError::LimitExceeded {
+                kind: LimitKind::Instances,
+                ..
+            })
+        ),
+        "{error:?}"
+    );
+}
+
+/// Before the fix, wasmi refused the second memory itself (its own count, set to our limit)
+/// and no refusal was recorded. A module past the admission gate shows it.
+#[test]
+fn a_memory_over_max_memories_is_refused_with_a_record() {
+    let engine = GovernedEngine::new(EngineOptions::default());
+    let limits = ResourceLimits {
+        max_memories: 1,
+        ..ResourceLimits::default()
+    };
+    let raw = wasmi::Module::new(engine.engine(), wat::parse_str(TWO_MEMORIES).unwrap()).unwrap();
+    let mut store = store(&engine, limits, &Arc::default());
+    let linker = Linker::new(engine.engine());
+    instantiating(&mut store, |store| {
+        linker.instantiate_and_start(&mut *store, &raw)
+    })
+    .unwrap_err();
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.refusals().by_limit(LimitKind::Memories), 1);
+    let refusal = limiter.refusals().kept().first().copied().unwrap();
+    assert_eq!(refusal.request, Request::CreateMemory);
+    assert_eq!(
+        refusal.error,
+        ResourceError::LimitExceeded {
+            component: C,
+            kind: LimitKind::Memories,
+            requested: 1,
+            used: 1,
+            limit: 1
+        }
+    );
+    // The first memory was built, so the failed instantiation keeps its charges.
+    assert_eq!(
+        (limiter.usage().instances, limiter.usage().memories),
+        (1, 1)
+    );
 }

@@ -118,8 +118,9 @@ fn wasm_crossing<T: HasGovernor>(
 }
 
 /// Runs `instantiate` as one instantiation of the store's component: counts it against
-/// `max_instances` first, and tells the limiter that growths from zero are creations while
-/// it runs. Use it for components and linkers of any kind (WASI command components);
+/// `max_instances` first (and gives it back if it fails before the engine built anything
+/// of it, as a link error does), and tells the limiter that growths from zero are
+/// creations while it runs. Use it for components and linkers of any kind (WASI command components);
 /// [`instantiate`] is the shorthand for core modules.
 ///
 /// The imports of such a linker do not count themselves, so a store made without the call
@@ -158,7 +159,7 @@ pub(crate) fn instantiating_counted<T: HasGovernor, R>(
         .data_mut()
         .governor()
         .limiter_mut()
-        .set_instantiating(false);
+        .instantiation_ended(result.is_ok());
     result
 }
 

@@ -7,10 +7,10 @@ use std::time::Duration;
 use wasmtime::{Linker, Store};
 use wrt_component::engine::{RefusalPolicy, Request};
 use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
-use wrt_test_support::wat::START_GROWS_EMPTY_MEMORY;
+use wrt_test_support::wat::{HOST_LOOP, START_GROWS_EMPTY_MEMORY, START_TRAPS, TWO_MEMORIES};
 use wrt_wasmtime::{
     AdmittedModule, CountingLinker, EngineOptions, Governed, GovernedEngine, instantiate,
-    limit_refusal,
+    instantiating, limit_refusal,
 };
 
 const C: ComponentId = ComponentId(7);
@@ -195,4 +195,88 @@ fn epoch_ticks_after_the_last_allowed_host_call_are_not_host_calls() {
     assert_eq!(result.unwrap(), 200_000_000);
     assert!(ran > Duration::from_millis(5), "no tick passed in {ran:?}");
     assert_eq!(store.data().governor.limiter().usage().host_calls_made, 1);
+}
+
+fn one_instance() -> ResourceLimits {
+    ResourceLimits {
+        max_instances: 1,
+        ..ResourceLimits::default()
+    }
+}
+
+/// Before the fix, a failed link kept its instance: under `max_instances: 1` the retry with
+/// the import defined was refused.
+#[test]
+fn a_failed_link_gives_its_instance_back() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let module = module(&engine, HOST_LOOP, &one_instance());
+    let mut store = hooked_store(&engine, one_instance());
+    let mut linker = Linker::new(engine.engine());
+    let error = instantiate(&mut store, &linker, &module).unwrap_err();
+    assert_eq!(limit_refusal(&error), None, "a link error: {error:?}");
+    assert_eq!(store.data().governor.limiter().usage().instances, 0);
+    linker
+        .func_wrap("host", "tick", |_: wasmtime::Caller<'_, Governed<()>>| {})
+        .unwrap();
+    instantiate(&mut store, &linker, &module).unwrap();
+    assert_eq!(store.data().governor.limiter().usage().instances, 1);
+}
+
+/// An instance whose start function trapped keeps its charge: wasmtime keeps its memory
+/// until the store drops.
+#[test]
+fn an_instance_whose_start_trapped_stays_counted() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let module = module(&engine, START_TRAPS, &one_instance());
+    let mut store = hooked_store(&engine, one_instance());
+    let linker = Linker::new(engine.engine());
+    instantiate(&mut store, &linker, &module).unwrap_err();
+    let usage = store.data().governor.limiter().usage();
+    assert_eq!((usage.instances, usage.memories), (1, 1));
+    let error = instantiate(&mut store, &linker, &module).unwrap_err();
+    assert!(
+        matches!(
+            limit_refusal(&error),
+            Some(ResourceError::LimitExceeded {
+                kind: LimitKind::Instances,
+                ..
+            })
+        ),
+        "{error:?}"
+    );
+}
+
+/// Before the fix, wasmtime refused the second memory itself (its own count, set to our
+/// limit) and no refusal was recorded. A module past the admission gate shows it.
+#[test]
+fn a_memory_over_max_memories_is_refused_with_a_record() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let limits = ResourceLimits {
+        max_memories: 1,
+        ..ResourceLimits::default()
+    };
+    let raw =
+        wasmtime::Module::new(engine.engine(), wat::parse_str(TWO_MEMORIES).unwrap()).unwrap();
+    let mut store = hooked_store(&engine, limits);
+    let linker = Linker::new(engine.engine());
+    instantiating(&mut store, |store| linker.instantiate(store, &raw)).unwrap_err();
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.refusals().by_limit(LimitKind::Memories), 1);
+    let refusal = limiter.refusals().kept().first().copied().unwrap();
+    assert_eq!(refusal.request, Request::CreateMemory);
+    assert_eq!(
+        refusal.error,
+        ResourceError::LimitExceeded {
+            component: C,
+            kind: LimitKind::Memories,
+            requested: 1,
+            used: 1,
+            limit: 1
+        }
+    );
+    // The first memory was built, so the failed instantiation keeps its charges.
+    assert_eq!(
+        (limiter.usage().instances, limiter.usage().memories),
+        (1, 1)
+    );
 }

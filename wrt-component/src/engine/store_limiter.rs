@@ -68,6 +68,9 @@ pub struct StoreLimiter<B: Deref<Target = SharedBudget>> {
     memories: Growables,
     tables: Growables,
     instantiating: bool,
+    /// An instance counted by `instance_creating` that the engine has built nothing of yet:
+    /// no creation or growth permitted, no Wasm entered.
+    unbuilt_instance: bool,
     /// Whether this period's time refusal is recorded: the charges while the trap unwinds
     /// are the same stop, refused again but not recorded again.
     time_refused: bool,
@@ -91,6 +94,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
             memories: Growables::default(),
             tables: Growables::default(),
             instantiating: false,
+            unbuilt_instance: false,
             time_refused: false,
             fuel_unheld: false,
             refusals: RefusalLog::default(),
@@ -142,6 +146,38 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     /// Adapters set it around the engine's instantiate call.
     pub fn set_instantiating(&mut self, instantiating: bool) {
         self.instantiating = instantiating;
+    }
+
+    /// The instantiation counted by [`instance_creating`](Self::instance_creating) is over:
+    /// it ends the creations, as `set_instantiating(false)` does, and when it failed before
+    /// the engine built anything of it (no memory or table created or grown, no Wasm
+    /// entered: a missing import or one of the wrong type) the instance is given back, so
+    /// a failed link does not use up `max_instances`. A failure after the engine built
+    /// something keeps the charge: the engine keeps what it built (the memories of an
+    /// instance whose start function trapped) until the store drops.
+    ///
+    /// ```
+    /// use wrt_component::engine::{SharedBudget, StoreLimiter};
+    /// use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
+    ///
+    /// static BUDGET: SharedBudget = SharedBudget::new(RuntimeBudget::unlimited());
+    /// let limits = ResourceLimits { max_instances: 1, ..ResourceLimits::default() };
+    /// let mut store = StoreLimiter::new(ComponentId(1), limits, Default::default(), &BUDGET);
+    /// store.instance_creating()?; // then the engine fails to link the imports
+    /// store.instantiation_ended(false);
+    /// assert_eq!(store.usage().instances, 0);
+    /// store.instance_creating()?; // the retry fits
+    /// let _ = store.memory_growing(0, 65_536, None); // the engine builds its memory
+    /// store.instantiation_ended(false); // and then fails: the instance stays counted
+    /// assert_eq!(store.usage().instances, 1);
+    /// # Ok::<(), wrt_component::ResourceError>(())
+    /// ```
+    pub fn instantiation_ended(&mut self, succeeded: bool) {
+        self.instantiating = false;
+        if core::mem::take(&mut self.unbuilt_instance) && !succeeded {
+            // Counted by `instance_creating` and untouched since, so it is there to take back.
+            let _ = self.apply(UsageChange::RemoveInstance);
+        }
     }
 
     /// The engine is done with the growth it last asked about. A failure it reports after
@@ -219,7 +255,9 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         if self.fuel_unheld {
             return self.refuse_unmetered(Request::Instance);
         }
-        self.checked(Request::Instance, UsageChange::AddInstance)
+        self.checked(Request::Instance, UsageChange::AddInstance)?;
+        self.unbuilt_instance = true;
+        Ok(())
     }
 
     /// The host calls into Wasm: counts against `max_function_calls`, and is refused when
@@ -231,6 +269,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     #[inline]
     pub fn wasm_entering(&mut self) -> Result<(), ResourceError> {
         self.instantiating = false;
+        self.unbuilt_instance = false;
         self.growth_settled();
         if self.fuel_unheld {
             return self.refuse_unmetered(Request::WasmEntry);
@@ -376,6 +415,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         };
         match self.apply(change) {
             Ok(()) => {
+                self.unbuilt_instance = false;
                 let held = self.held(kind);
                 let state = self.growables(kind);
                 state.pending = Some(Pending {

@@ -237,6 +237,28 @@ fn instances_count_against_max_instances() {
 }
 
 #[test]
+fn only_an_instantiation_that_failed_before_anything_was_built_gives_its_instance_back() {
+    let budget = unlimited();
+    let limits = ResourceLimits {
+        max_instances: 2,
+        ..ResourceLimits::unlimited()
+    };
+    let mut store = limiter(limits, RefusalPolicy::deny(), &budget);
+    // Built (its start function entered), then failed: kept.
+    store.instance_creating().unwrap();
+    store.wasm_entering().unwrap();
+    store.instantiation_ended(false);
+    // Succeeded: kept.
+    store.instance_creating().unwrap();
+    store.instantiation_ended(true);
+    assert_eq!(store.usage().instances, 2);
+    // Refused, and the failure reported anyway: nothing of the others goes back.
+    assert!(store.instance_creating().is_err());
+    store.instantiation_ended(false);
+    assert_eq!(store.usage().instances, 2);
+}
+
+#[test]
 fn the_log_keeps_the_first_refusals_and_counts_all() {
     let budget = unlimited();
     let limits = ResourceLimits {
