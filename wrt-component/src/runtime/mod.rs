@@ -247,9 +247,10 @@ where
         &self.resources
     }
 
-    /// Accesses (`get`, `get_mut`) and lifecycle actions refused since the runtime was
-    /// created because another component held the resource's lock: the runtime's own count
-    /// of lock contention, what a metrics report shows as contention events.
+    /// Accesses (`get`, `get_mut`), lifecycle actions and the owner's drop, cleanup and
+    /// transfer refused since the runtime was created because another component held the
+    /// resource's lock: the runtime's own count of lock contention, what a metrics report
+    /// shows as contention events.
     pub const fn contention_events(&self) -> u64 {
         self.contention
     }

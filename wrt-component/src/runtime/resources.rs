@@ -51,6 +51,17 @@ fn permitted<T, B: Backend<RuntimeEntry<T>>, M: Backend<Metadata>>(
     }
 }
 
+/// `resource`, when its lifecycle lets `component` do `action` now; changes nothing.
+fn lifecycle_allows<T>(
+    resource: &mut ManagedResource<T>,
+    id: ResourceId,
+    action: LifecycleAction,
+    component: ComponentId,
+) -> Result<&mut ManagedResource<T>, ResourceError> {
+    resource.state().next(id, action, component)?;
+    Ok(resource)
+}
+
 /// One more contention event when `result` was refused because another component holds
 /// the resource's lock.
 #[inline]
@@ -285,9 +296,10 @@ where
         action: LifecycleAction,
     ) -> Result<&mut ManagedResource<T>, ResourceError> {
         self.require(component)?;
-        let resource = permitted(&mut self.resources, id, component, Need::Owner)?;
-        resource.state().next(id, action, component)?;
-        Ok(resource)
+        let checked = permitted(&mut self.resources, id, component, Need::Owner)
+            .and_then(|resource| lifecycle_allows(resource, id, action, component));
+        count_contention(&mut self.contention, &checked);
+        checked
     }
 
     /// [`owner_may`](Self::owner_may) for an action that involves a second component `to`
@@ -302,12 +314,15 @@ where
     ) -> Result<&mut ManagedResource<T>, ResourceError> {
         self.require(component)?;
         self.require(to)?;
-        let resource = permitted(&mut self.resources, id, component, Need::Owner)?;
-        if to == component {
-            return Err(ResourceError::SelfGrant { id, component });
-        }
-        resource.state().next(id, action, component)?;
-        Ok(resource)
+        let checked =
+            permitted(&mut self.resources, id, component, Need::Owner).and_then(|resource| {
+                if to == component {
+                    return Err(ResourceError::SelfGrant { id, component });
+                }
+                lifecycle_allows(resource, id, action, component)
+            });
+        count_contention(&mut self.contention, &checked);
+        checked
     }
 
     fn transition(

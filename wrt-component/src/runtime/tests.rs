@@ -157,6 +157,36 @@ fn accesses_refused_by_another_components_lock_are_counted_as_contention() {
     assert_eq!(rt.contention_events(), 2);
 }
 
+/// Before the fix, only accesses and lifecycle transitions counted: the owner's drop,
+/// cleanup and transfer refused by a guest's lock were not contention events.
+#[test]
+fn owner_actions_refused_by_another_components_lock_are_contention_too() {
+    let clock = ManualClock::new();
+    let (mut rt, owner, guest, id) = owner_guest_and_a_ready_resource(&clock);
+    let third = rt.create_component(ResourceLimits::default()).unwrap();
+    rt.grant(owner, id, guest).unwrap();
+    rt.lock(guest, id).unwrap();
+    let mut queue: FixedCleanupManager<4> = FixedCleanupManager::new(CleanupConfig::default());
+    let locked = |result: Result<(), ResourceError>| {
+        assert!(
+            matches!(result, Err(ResourceError::Locked { .. })),
+            "{result:?}"
+        );
+    };
+    locked(rt.drop_resource(owner, id).map(drop));
+    locked(rt.schedule_cleanup(owner, id, &mut queue));
+    locked(rt.transfer(owner, id, third));
+    assert_eq!(rt.contention_events(), 3);
+    // Granting stays the owner's decision under a lock; a refusal for another reason is
+    // not contention.
+    rt.grant(owner, id, third).unwrap();
+    assert!(matches!(
+        rt.grant(owner, id, owner),
+        Err(ResourceError::SelfGrant { .. })
+    ));
+    assert_eq!(rt.contention_events(), 3);
+}
+
 #[test]
 fn only_owners_and_grantees_reach_a_resource_and_only_owners_manage_it() {
     let clock = ManualClock::new();
