@@ -146,13 +146,8 @@ pub fn instantiating<T: HasGovernor, R>(
         .data_mut()
         .governor()
         .limiter_mut()
-        .instance_creating()
+        .instantiation_starting()
         .map_err(LimitTrap::error)?;
-    store
-        .data_mut()
-        .governor()
-        .limiter_mut()
-        .set_instantiating(true);
     let result = instantiate(store);
     store
         .data_mut()

@@ -147,13 +147,8 @@ pub(crate) fn instantiating_counted<T: HasGovernor, R>(
         .data_mut()
         .governor()
         .limiter_mut()
-        .instance_creating()
+        .instantiation_starting()
         .map_err(LimitTrap::error)?;
-    store
-        .data_mut()
-        .governor()
-        .limiter_mut()
-        .set_instantiating(true);
     let result = instantiate(store);
     store
         .data_mut()

@@ -13,7 +13,8 @@
 //! | `memory.grow` | [`StoreLimiter::memory_growing`] | `max_memory`, budget |
 //! | growth failed after it was permitted | [`StoreLimiter::memory_grow_failed`] | charge given back |
 //! | table created / `table.grow` | [`StoreLimiter::table_growing`] | `max_tables`, `max_table_size` |
-//! | instantiation | [`StoreLimiter::instance_creating`] | `max_instances` |
+//! | instantiation | [`StoreLimiter::instantiation_starting`] | `max_instances` |
+//! | instantiation over (failed before anything was built: given back) | [`StoreLimiter::instantiation_ended`] | `max_instances` |
 //! | host calls Wasm | [`StoreLimiter::wasm_entering`] | `max_function_calls` |
 //! | Wasm calls the host | [`StoreLimiter::host_calling`] | `max_host_calls` |
 //! | epoch tick, return to host | [`StoreLimiter::charge_time`] | `max_execution_time` |

@@ -148,6 +148,19 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         self.instantiating = instantiating;
     }
 
+    /// An instantiation begins: [`instance_creating`](Self::instance_creating), then every
+    /// growth from 0 is a creation until Wasm is entered or
+    /// [`instantiation_ended`](Self::instantiation_ended) is called. Adapters bracket the
+    /// engine's instantiate call with the two.
+    ///
+    /// # Errors
+    /// As `instance_creating`; nothing begins then.
+    pub fn instantiation_starting(&mut self) -> Result<(), ResourceError> {
+        self.instance_creating()?;
+        self.instantiating = true;
+        Ok(())
+    }
+
     /// The instantiation counted by [`instance_creating`](Self::instance_creating) is over:
     /// it ends the creations, as `set_instantiating(false)` does, and when it failed before
     /// the engine built anything of it (no memory or table created or grown, no Wasm
