@@ -137,14 +137,27 @@ impl<T, B: Backend<ResourceEntry<T>> + Default, M: Backend<Metadata> + Default>
 {
     /// An empty manager whose ids carry `tag`.
     pub fn new(tag: ManagerTag) -> Self {
-        Self::with_backend(tag, B::default(), M::default())
+        Self::over_empty(tag, B::default(), M::default())
+    }
+}
+
+impl<T, const N: usize, const L: usize> FixedResourceManager<T, N, L> {
+    /// An empty fixed manager; `const`, so it can be a `static`.
+    ///
+    /// ```
+    /// use wrt_component::{FixedResourceManager, ManagerTag};
+    ///
+    /// static UARTS: FixedResourceManager<u8, 4> = FixedResourceManager::new_fixed(ManagerTag(7));
+    /// assert_eq!((UARTS.len(), UARTS.capacity()), (0, Some(4)));
+    /// ```
+    pub const fn new_fixed(tag: ManagerTag) -> Self {
+        Self::over_empty(tag, FixedBackend::new(), FixedBackend::new())
     }
 }
 
 impl<T, B: Backend<ResourceEntry<T>>, M: Backend<Metadata>> ResourceManager<T, B, M> {
-    /// A manager over existing (normally empty) backends for the resources and their
-    /// metadata; `const`, so a fixed manager can be a `static`.
-    pub const fn with_backend(tag: ManagerTag, backend: B, side_table: M) -> Self {
+    /// Backends known to be empty: nothing to count.
+    const fn over_empty(tag: ManagerTag, backend: B, side_table: M) -> Self {
         Self {
             backend,
             side_table,
@@ -152,6 +165,69 @@ impl<T, B: Backend<ResourceEntry<T>>, M: Backend<Metadata>> ResourceManager<T, B
             stats: AllocationStats::new(),
             _values: PhantomData,
         }
+    }
+
+    /// A manager over backends that may already hold entries (taken from another manager
+    /// with [`deallocate_entry`](Self::deallocate_entry), say): the entries are counted into
+    /// the statistics as allocations, so that `len`, the live bytes and the peaks are true
+    /// from the start and a later deallocation subtracts what was counted.
+    ///
+    /// An entry's metadata stays with the manager it came from: adopted entries have none
+    /// here, and whatever the side table already holds belongs to no entry and is dropped.
+    ///
+    /// # Errors
+    /// [`ResourceError::BytesOverflow`] when the entries' bytes together pass `usize::MAX`;
+    /// both backends come back unchanged in the [`Refused`].
+    ///
+    /// ```
+    /// use wrt_component::backend::{Backend, FixedBackend};
+    /// use wrt_component::{FixedResourceManager, ManagerTag, ResourceCategory, ResourceDescriptor};
+    ///
+    /// let mut old: FixedResourceManager<u8, 2> = FixedResourceManager::new(ManagerTag(1));
+    /// let io = ResourceDescriptor::new(ResourceCategory::IoHandles).with_size_hint(64);
+    /// let id = old.allocate(3, io).unwrap();
+    /// let mut slots = FixedBackend::new();
+    /// slots.insert(old.deallocate_entry(id).unwrap()).unwrap();
+    ///
+    /// let new: FixedResourceManager<u8, 2> =
+    ///     FixedResourceManager::with_backend(ManagerTag(2), slots, FixedBackend::new()).unwrap();
+    /// assert_eq!((new.len(), new.stats().live_bytes()), (1, 64));
+    /// ```
+    pub fn with_backend(
+        tag: ManagerTag,
+        mut backend: B,
+        mut side_table: M,
+    ) -> Result<Self, Refused<(B, M)>> {
+        let mut stats = AllocationStats::new();
+        let overflow = backend.iter().find_map(|(_, entry)| {
+            let live = stats.live_bytes();
+            match stats.live_bytes_after(entry.bytes) {
+                Some(after) => {
+                    stats.record_allocation(entry.category, after);
+                    None
+                }
+                None => Some((entry.bytes, live)),
+            }
+        });
+        if let Some((requested, live)) = overflow {
+            return Err(Refused::new(
+                (backend, side_table),
+                ResourceError::BytesOverflow {
+                    requested,
+                    live,
+                    limit: usize::MAX,
+                },
+            ));
+        }
+        // A labels slot number names a slot of the side table the entry was stored with.
+        for (_, entry) in backend.iter_mut() {
+            entry.labels = NO_LABELS;
+        }
+        side_table.remove_where(|_| true, |_, _| {});
+        Ok(Self {
+            stats,
+            ..Self::over_empty(tag, backend, side_table)
+        })
     }
 
     /// The tag this manager puts in its ids.
@@ -513,6 +589,59 @@ mod tests {
 
     fn io() -> ResourceDescriptor {
         ResourceDescriptor::new(ResourceCategory::IoHandles).with_size_hint(100)
+    }
+
+    #[test]
+    fn a_manager_over_a_filled_backend_counts_what_it_adopts() {
+        // An entry cloned from a manager with labels names that manager's side-table slot.
+        let mut old: FixedResourceManager<u8, 2, 1> = FixedResourceManager::new(ManagerTag(1));
+        let labels = Metadata::new().with("driver", "uart").unwrap();
+        let id = old.allocate_with_metadata(7, io(), &labels).unwrap();
+        let mut slots: FixedBackend<ResourceEntry<u8>, 2> = FixedBackend::new();
+        slots.insert(old.entry(id).unwrap().clone()).unwrap();
+        let mut side_table: FixedBackend<Metadata, 1> = FixedBackend::new();
+        side_table
+            .insert(Metadata::new().with("k", "v").unwrap())
+            .unwrap();
+
+        let mut adopted = FixedResourceManager::with_backend(ManagerTag(2), slots, side_table)
+            .map_err(|refused| refused.error)
+            .unwrap();
+        let io_stats = *adopted.stats().category(ResourceCategory::IoHandles);
+        assert_eq!((adopted.len(), adopted.stats().live_bytes()), (1, 100));
+        assert_eq!((io_stats.allocations, io_stats.peak_live), (1, 1));
+        let (adopted_id, _) = adopted.iter().next().unwrap();
+        assert_eq!(adopted.metadata(adopted_id), Ok(None));
+        assert_eq!(adopted.deallocate(adopted_id), Ok(7));
+        assert_eq!((adopted.len(), adopted.stats().live_bytes()), (0, 0));
+        assert_eq!(adopted.stats().peak_bytes, 100);
+        // The labels slot the clone named did not take anyone's metadata with it.
+        assert!(adopted.allocate_with_metadata(8, io(), &labels).is_ok());
+        assert_eq!(old.metadata(id), Ok(Some(&labels)));
+    }
+
+    #[test]
+    fn adopted_bytes_past_usize_max_hand_both_backends_back() {
+        let huge = ResourceDescriptor::new(ResourceCategory::Memory).with_size_hint(usize::MAX);
+        let mut slots: FixedBackend<ResourceEntry<u8>, 2> = FixedBackend::new();
+        for value in [1, 2] {
+            let mut one: FixedResourceManager<u8, 1> = FixedResourceManager::new(ManagerTag(1));
+            let id = one.allocate(value, huge).unwrap();
+            slots.insert(one.deallocate_entry(id).unwrap()).unwrap();
+        }
+        let refused =
+            FixedResourceManager::<u8, 2>::with_backend(ManagerTag(2), slots, NoMetadata::new())
+                .err()
+                .unwrap();
+        assert_eq!(
+            refused.error,
+            ResourceError::BytesOverflow {
+                requested: usize::MAX,
+                live: usize::MAX,
+                limit: usize::MAX
+            }
+        );
+        assert_eq!(refused.value.0.len(), 2);
     }
 
     #[test]

@@ -119,7 +119,7 @@ where
 {
     /// An empty runtime whose resource ids carry `tag`.
     pub fn new(tag: ManagerTag, budget: RuntimeBudget, clock: K) -> Self {
-        let resources = ResourceManager::with_backend(tag, B::default(), M::default());
+        let resources = ResourceManager::new(tag);
         Self::with_parts(resources, budget, clock, S::default())
     }
 }

@@ -222,6 +222,9 @@ where
         from: ComponentId,
     ) -> Result<(), ResourceError> {
         self.require(component)?;
+        // As `grant`: a component that is not registered is named as such (destroying one
+        // removes its grants, so "not granted" would be true but say less).
+        self.require(from)?;
         let resource = permitted(&mut self.resources, id, component, Need::Owner)?;
         if resource.remove_grant(from) {
             Ok(())

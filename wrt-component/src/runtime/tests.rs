@@ -250,6 +250,18 @@ fn only_owners_and_grantees_reach_a_resource_and_only_owners_manage_it() {
 }
 
 #[test]
+fn grant_and_revoke_name_an_unregistered_component_alike() {
+    let clock = ManualClock::new();
+    let (mut rt, owner, guest, id) = owner_guest_and_a_ready_resource(&clock);
+    rt.grant(owner, id, guest).unwrap();
+    rt.destroy_component(guest).unwrap();
+    let unknown = Err(ResourceError::UnknownComponent { component: guest });
+    assert_eq!(rt.grant(owner, id, guest), unknown);
+    assert_eq!(rt.revoke(owner, id, guest), unknown);
+    assert_eq!(rt.state(id), Ok(ResourceState::Ready));
+}
+
+#[test]
 fn transfer_moves_the_charge_within_the_receivers_limits() {
     let clock = ManualClock::new();
     let mut rt: Rt<'_> = FixedRuntime::new(ManagerTag(0), RuntimeBudget::unlimited(), &clock);

@@ -25,6 +25,7 @@ impl Model {
 
     pub fn revoke(&mut self, c: ComponentId, id: ResourceId, from: ComponentId) -> Answer {
         self.exists(c)?;
+        self.exists(from)?;
         let at = self.permitted(c, id, true)?;
         let r = &mut self.resources[at].1;
         if !r.grants.contains(&from) {
