@@ -216,7 +216,8 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B: AsRef<[u8]> + AsMut<[
     ///
     /// # Errors
     /// [`MemoryError::PoolExhausted`] when every block is allocated (or retired); the pool
-    /// is unchanged but for its refusal count.
+    /// is unchanged but for its [`requests`](Self::requests) figures (one more request
+    /// asked, and refused).
     #[inline]
     pub fn allocate(&mut self) -> Result<BlockHandle, MemoryError> {
         self.allocate_for(BLOCK_SIZE)
