@@ -265,14 +265,21 @@ impl Governor {
         self.fuel_on
     }
 
-    /// Books what was burnt since the fuel was handed over. A store left with no fuel ran
-    /// out: that is recorded as a refusal of one more unit, the least it needed. The hook
-    /// does not see the call's result, so a call that burnt exactly the fuel left is booked
-    /// the same way (wrt-wasmi, which sees whether wasmi ran out, books it as a success).
+    /// Books what was burnt since the fuel was handed over.
+    ///
+    /// The store holds one unit more than the limit allows (see `install`), because an empty
+    /// store is all wasmtime shows here: it does not say whether the call ended on its last
+    /// unit or ran out, and its own check refuses at zero left. With the spare, a store left
+    /// empty burnt more than allowed, and that is recorded as a refusal of one more unit; a
+    /// call that ended on its last allowed unit leaves the spare and is booked in full.
+    /// A program can burn the spare before wasmtime's next fuel check stops it (those checks
+    /// are at function entries and loop headers, so any straight stretch may pass the limit
+    /// by its length anyway), but it never returns a result: its call ends in the refusal.
     fn book_fuel(&mut self, left: u64) -> Result<(), ResourceError> {
         let burnt = self.fuel_given.saturating_sub(left);
         self.fuel_given = left;
-        self.limiter.charge_fuel(burnt)?;
+        let allowed = self.limiter.fuel_left();
+        self.limiter.charge_fuel(burnt.min(allowed))?;
         if left == 0 && self.limiter.limits().max_fuel != u64::MAX {
             return self.limiter.charge_fuel(1);
         }

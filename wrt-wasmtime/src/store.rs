@@ -55,7 +55,14 @@ pub(crate) fn install<T: HasGovernor + Send + 'static>(
             .map_err(LimitTrap::error)
     });
     if fuel {
-        let wanted = store.data_mut().governor().limiter().fuel_left();
+        // One unit more than the limit allows (a spare): a call that ends on the last allowed
+        // unit leaves the spare in the store, one that needed more leaves it empty.
+        let wanted = store
+            .data_mut()
+            .governor()
+            .limiter()
+            .fuel_left()
+            .saturating_add(1);
         // `set_fuel` only fails when fuel is off, and it is on here; what the store really
         // holds (wasmtime caps it internally) is what later bookings count from.
         let _ = store.set_fuel(wanted);

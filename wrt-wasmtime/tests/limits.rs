@@ -283,6 +283,78 @@ fn an_endless_loop_is_stopped_by_max_fuel_deterministically() {
     assert_eq!(consumed, [10_000, 10_000]);
 }
 
+/// Straight-line work, no loop and no call: wasmtime checks fuel only on entry, so the
+/// call ends with whatever fuel is left, however little.
+const STRAIGHT_LINE: &str = r#"(module (func (export "run") (result i32)
+  (i32.add (i32.mul (i32.const 6) (i32.const 7)) (i32.sub (i32.const 9) (i32.const 4)))))"#;
+
+/// Two calls of [`STRAIGHT_LINE`] in one store under `max_fuel`: their results, and the
+/// store after them.
+fn two_straight_calls(
+    engine: &GovernedEngine,
+    max_fuel: u64,
+) -> (Store<Governed<()>>, [wasmtime::Result<i32>; 2]) {
+    let limits = ResourceLimits {
+        max_fuel,
+        ..ResourceLimits::default()
+    };
+    let module = module(engine, STRAIGHT_LINE, &limits);
+    let mut store = store(engine, limits, RefusalPolicy::deny());
+    let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
+    let run = instance
+        .get_typed_func::<(), i32>(&mut store, "run")
+        .unwrap();
+    let results = [run.call(&mut store, ()), run.call(&mut store, ())];
+    (store, results)
+}
+
+/// Before the fix, a call that burnt exactly the fuel it was allowed came back as a fuel
+/// refusal (`requested 1, used 8, limit 8`): the store was given `max_fuel`, so ending on
+/// the last unit and running out both left it empty. Now the call that fits returns its
+/// result with nothing refused, and the next call, which finds no fuel, is refused.
+#[test]
+fn a_call_that_burns_exactly_the_fuel_left_succeeds() {
+    let engine = GovernedEngine::new(EngineOptions {
+        fuel: true,
+        ..EngineOptions::default()
+    })
+    .unwrap();
+    let (store, [first, _]) = two_straight_calls(&engine, 1_000_000);
+    assert_eq!(first.unwrap(), 47);
+    let twice = store.data().governor.limiter().usage().fuel_consumed;
+    let needed = twice / 2;
+    assert!(needed > 1 && twice == 2 * needed, "{twice}");
+
+    let (store, [first, second]) = two_straight_calls(&engine, needed);
+    assert_eq!(first.unwrap(), 47, "the call fit its fuel exactly");
+    let refused = ResourceError::LimitExceeded {
+        component: C,
+        kind: LimitKind::Fuel,
+        requested: 1,
+        used: needed,
+        limit: needed,
+    };
+    assert_eq!(limit_refusal(&second.unwrap_err()), Some(refused));
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.usage().fuel_consumed, needed);
+    assert_eq!(limiter.refusals().by_limit(LimitKind::Fuel), 1);
+
+    // One unit short: the first call is refused, with the same figures.
+    let (store, [first, _]) = two_straight_calls(&engine, needed - 1);
+    let refused = ResourceError::LimitExceeded {
+        component: C,
+        kind: LimitKind::Fuel,
+        requested: 1,
+        used: needed - 1,
+        limit: needed - 1,
+    };
+    assert_eq!(limit_refusal(&first.unwrap_err()), Some(refused));
+    assert_eq!(
+        store.data().governor.limiter().usage().fuel_consumed,
+        needed - 1
+    );
+}
+
 /// Before the fix, a `max_fuel` on an engine without fuel metering was accepted and the
 /// endless loop ran unbounded. Now nothing is instantiated or entered under it.
 #[test]
