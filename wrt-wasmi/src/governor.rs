@@ -102,12 +102,13 @@ impl Governor {
     }
 
     /// Wasm returns to the host: the time since the last charge is charged; at the
-    /// outermost return the clock stops.
+    /// outermost return the clock stops (and an instantiation's creations resume).
     pub(crate) fn returning_from_wasm(&mut self) -> Result<(), ResourceError> {
         self.wasm_depth = self.wasm_depth.saturating_sub(1);
         let time = self.charge_elapsed();
         if self.wasm_depth == 0 {
             self.running_since = None;
+            self.limiter.wasm_returned();
         }
         time
     }

@@ -125,7 +125,7 @@ impl Governor {
     }
 
     /// Wasm returns to the host: at the outermost return, the time since the last charge is
-    /// charged and the fuel burnt is booked.
+    /// charged, the fuel burnt is booked and an instantiation's creations resume.
     pub(crate) fn returning_from_wasm(
         &mut self,
         fuel_left: Option<u64>,
@@ -134,6 +134,7 @@ impl Governor {
         if self.wasm_depth > 0 {
             return Ok(());
         }
+        self.limiter.wasm_returned();
         let time = self.charge_elapsed();
         self.running_since = None;
         let fuel = fuel_left.map_or(Ok(()), |left| self.book_fuel(left));

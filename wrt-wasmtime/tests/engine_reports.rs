@@ -280,3 +280,63 @@ fn a_memory_over_max_memories_is_refused_with_a_record() {
         (1, 1)
     );
 }
+
+/// A component of two core modules: the first has an empty memory and a start function,
+/// the second a memory of one page, built after the first's start function has run.
+const EMPTY_MEMORY_START_THEN_ANOTHER_MEMORY: &str = r#"(component
+  (core module $first (memory 0) (func $start) (start $start))
+  (core module $second (memory 1))
+  (core instance (instantiate $first))
+  (core instance (instantiate $second)))"#;
+
+/// Before the fix, creations ended at the first start function: the second module's memory,
+/// reported (like every creation) as a growth from 0, was taken for the growth of the first
+/// module's empty memory, so a component made two memories under `max_memories: 1`. Now
+/// creations resume when the start function returns and the second memory is refused.
+#[test]
+fn a_component_counts_the_memories_built_after_a_start_function() {
+    let engine = GovernedEngine::new(EngineOptions::default()).unwrap();
+    let component = wasmtime::component::Component::new(
+        engine.engine(),
+        wat::parse_str(EMPTY_MEMORY_START_THEN_ANOTHER_MEMORY).unwrap(),
+    )
+    .unwrap();
+    let linker = wasmtime::component::Linker::<Governed<()>>::new(engine.engine());
+    let instantiate_under = |max_memories| {
+        let limits = ResourceLimits {
+            max_memories,
+            ..ResourceLimits::default()
+        };
+        let mut store = hooked_store(&engine, limits);
+        let result = instantiating(&mut store, |store| linker.instantiate(store, &component));
+        (store, result.map(|_| ()))
+    };
+
+    let (store, result) = instantiate_under(2);
+    result.unwrap();
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.memory_stats().created, 2);
+    assert_eq!(limiter.usage().memories, 2);
+
+    let (store, result) = instantiate_under(1);
+    // Denied: wasmtime fails the instantiation with its own error, and the limiter keeps
+    // the refusal with its figures.
+    assert!(result.is_err());
+    let limiter = store.data().governor.limiter();
+    let refusal = limiter.refusals().kept()[0];
+    assert_eq!(refusal.request, Request::CreateMemory);
+    assert_eq!(
+        refusal.error,
+        ResourceError::LimitExceeded {
+            component: C,
+            kind: LimitKind::Memories,
+            requested: 1,
+            used: 1,
+            limit: 1
+        }
+    );
+    assert_eq!(
+        (limiter.usage().memories, limiter.refusals().total()),
+        (1, 1)
+    );
+}

@@ -67,7 +67,12 @@ pub struct StoreLimiter<B: Deref<Target = SharedBudget>> {
     policy: RefusalPolicy,
     memories: Growables,
     tables: Growables,
+    /// Whether a growth from 0 is a creation whatever else the store holds: while the engine
+    /// builds an instance, before any of its Wasm runs.
     instantiating: bool,
+    /// Whether an instantiation is under way (its start functions included): creations
+    /// resume when one of its start functions returns.
+    instantiation_under_way: bool,
     /// An instance counted by `instance_creating` that the engine has built nothing of yet:
     /// no creation or growth permitted, no Wasm entered.
     unbuilt_instance: bool,
@@ -94,6 +99,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
             memories: Growables::default(),
             tables: Growables::default(),
             instantiating: false,
+            instantiation_under_way: false,
             unbuilt_instance: false,
             time_refused: false,
             fuel_unheld: false,
@@ -142,22 +148,24 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     }
 
     /// Tells the limiter an instantiation is running: every growth from 0 is then a new
-    /// memory or table, until the start function is entered (its growths are growths).
+    /// memory or table, except while a start function runs (its growths are growths).
     /// Adapters set it around the engine's instantiate call.
     pub fn set_instantiating(&mut self, instantiating: bool) {
         self.instantiating = instantiating;
+        self.instantiation_under_way = instantiating;
     }
 
     /// An instantiation begins: [`instance_creating`](Self::instance_creating), then every
-    /// growth from 0 is a creation until Wasm is entered or
+    /// growth from 0 is a creation, but while Wasm (a start function) runs, until
     /// [`instantiation_ended`](Self::instantiation_ended) is called. Adapters bracket the
-    /// engine's instantiate call with the two.
+    /// engine's instantiate call with the two, and report every outermost Wasm return
+    /// ([`wasm_returned`](Self::wasm_returned)).
     ///
     /// # Errors
     /// As `instance_creating`; nothing begins then.
     pub fn instantiation_starting(&mut self) -> Result<(), ResourceError> {
         self.instance_creating()?;
-        self.instantiating = true;
+        self.set_instantiating(true);
         Ok(())
     }
 
@@ -186,7 +194,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     /// # Ok::<(), wrt_component::ResourceError>(())
     /// ```
     pub fn instantiation_ended(&mut self, succeeded: bool) {
-        self.instantiating = false;
+        self.set_instantiating(false);
         if core::mem::take(&mut self.unbuilt_instance) && !succeeded {
             // Counted by `instance_creating` and untouched since, so it is there to take back.
             let _ = self.apply(UsageChange::RemoveInstance);
@@ -278,7 +286,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     /// no longer fits), or when a limit is set that the engine does not meter
     /// ([`fuel_not_metered`](Self::fuel_not_metered)). A refusal traps. An entry settles
     /// the last growth, and ends an instantiation's creations: Wasm running during one is
-    /// its start function.
+    /// its start function, until [`wasm_returned`](Self::wasm_returned).
     #[inline]
     pub fn wasm_entering(&mut self) -> Result<(), ResourceError> {
         self.instantiating = false;
@@ -295,6 +303,15 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         }
         let counted = self.ledger.count_call(false);
         self.record_trap(Request::WasmEntry, counted)
+    }
+
+    /// The host's outermost call into Wasm returned. During an instantiation that was a start
+    /// function, and the creations resume: a component builds its core instances one after
+    /// another, the start function of one running before the next one's memories and tables
+    /// are made, each reported like every creation as a growth from 0.
+    #[inline]
+    pub fn wasm_returned(&mut self) {
+        self.instantiating = self.instantiation_under_way;
     }
 
     /// Refuses `request` because `max_fuel` is set and the engine meters no fuel.

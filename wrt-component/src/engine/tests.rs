@@ -144,6 +144,48 @@ fn an_empty_memory_grows_instead_of_counting_as_a_new_one() {
     ));
 }
 
+/// Before the fix, creations ended for good at the first start function, so in a component
+/// whose first module has an empty memory, the next module's memory was taken for that
+/// memory's growth and `max_memories` was not asked.
+#[test]
+fn creations_resume_when_a_start_function_returns_during_an_instantiation() {
+    let budget = unlimited();
+    let limits = ResourceLimits {
+        max_memories: 2,
+        ..ResourceLimits::unlimited()
+    };
+    let mut store = limiter(limits, RefusalPolicy::deny(), &budget);
+    store.instantiation_starting().unwrap();
+    assert_eq!(store.memory_growing(0, 0, None), Growth::Permitted); // the empty memory
+    store.wasm_entering().unwrap(); // the first module's start function grows it
+    assert_eq!(store.memory_growing(0, PAGE, None), Growth::Permitted);
+    store.wasm_returned();
+    assert_eq!(store.memory_growing(0, PAGE, None), Growth::Permitted); // the next module's
+    assert_eq!(store.memory_growing(0, PAGE, None), Growth::Denied); // and one too many
+    store.instantiation_ended(false);
+    let stats = store.memory_stats();
+    assert_eq!(
+        (stats.created, stats.grows_granted, stats.refused),
+        (2, 1, 1)
+    );
+    assert_eq!(store.usage().memories, 2);
+
+    // Once the instantiation is over, a return from Wasm resumes nothing: the growth of an
+    // empty memory after it is a growth, not a second memory refused by `max_memories: 1`.
+    let limits = ResourceLimits {
+        max_memories: 1,
+        ..ResourceLimits::unlimited()
+    };
+    let mut store = limiter(limits, RefusalPolicy::deny(), &budget);
+    store.instantiation_starting().unwrap();
+    assert_eq!(store.memory_growing(0, 0, None), Growth::Permitted);
+    store.instantiation_ended(true);
+    store.wasm_entering().unwrap();
+    store.wasm_returned();
+    assert_eq!(store.memory_growing(0, PAGE, None), Growth::Permitted);
+    assert_eq!(store.memory_stats().grows_granted, 1);
+}
+
 #[test]
 fn the_shared_budget_refuses_without_charging_the_ledger_and_drop_returns_everything() {
     let budget = SharedBudget::new(RuntimeBudget {
