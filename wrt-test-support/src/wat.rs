@@ -34,6 +34,12 @@ pub const CALL_HOST: &str = r#"(module
 /// `run()`: loops forever without a call; only fuel or a deadline stops it.
 pub const SPIN: &str = r#"(module (func (export "run") (loop $again (br $again))))"#;
 
+/// `spin()` loops for ever; `five() -> i32` returns 5: one store that runs out of fuel and
+/// then is asked for a call that needs almost none.
+pub const SPIN_OR_FIVE: &str = r#"(module
+  (func (export "spin") (loop $again (br $again)))
+  (func (export "five") (result i32) (i32.const 5)))"#;
+
 /// `run() -> i32`: returns 5 and does nothing else (for counting calls).
 pub const CONSTANT: &str = r#"(module (func (export "run") (result i32) (i32.const 5)))"#;
 

@@ -141,10 +141,14 @@ impl Governor {
         }
     }
 
+    /// The store meters fuel: from now on it is handed fuel and its burning is booked.
+    pub(crate) fn meter_fuel(&mut self) {
+        self.fuel_on = true;
+    }
+
     /// Fuel handed to the store; the next [`book_fuel`](Self::book_fuel) counts from it.
     pub(crate) fn fuel_given(&mut self, fuel: u64) {
         self.fuel_given = fuel;
-        self.fuel_on = true;
     }
 
     /// Whether the store meters fuel.

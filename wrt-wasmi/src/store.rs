@@ -40,12 +40,8 @@ pub(crate) fn install<T: HasGovernor + 'static>(store: &mut Store<T>, fuel: bool
     store.limiter(|state| state.governor());
     store.call_hook(call_hook);
     if fuel {
-        let wanted = store.data_mut().governor().limiter().fuel_left();
-        // `set_fuel` only fails when fuel is off, and it is on here; what the store really
-        // holds is what later bookings count from.
-        let _ = store.set_fuel(wanted);
-        let given = store.get_fuel().unwrap_or(0);
-        store.data_mut().governor().fuel_given(given);
+        store.data_mut().governor().meter_fuel();
+        refuel(store);
     } else {
         // A max_fuel nothing meters is refused at every instantiation and Wasm entry.
         store.data_mut().governor().limiter_mut().fuel_not_metered();
@@ -63,10 +59,28 @@ fn call_hook<T: HasGovernor>(data: &mut T, hook: CallHook) -> Result<(), Error> 
     outcome.map_err(LimitTrap::error)
 }
 
+/// Fills the store's fuel with what the period has left: when the store is made, and before
+/// every [`call`] and [`instantiating`], so that after a new period
+/// ([`reset_period`](wrt_component::engine::StoreLimiter::reset_period)) or a refused call
+/// the store holds what the ledger allows, no more and no less. (wasmi's call hook is given
+/// the store's data only, so it cannot do this at every entry as wrt-wasmtime does.)
+fn refuel<T: HasGovernor>(store: &mut Store<T>) {
+    if !store.data_mut().governor().fuel_on() {
+        return;
+    }
+    let wanted = store.data_mut().governor().limiter().fuel_left();
+    // `set_fuel` only fails when fuel is off, and it is on here; what the store really holds
+    // is what the booking counts from.
+    let _ = store.set_fuel(wanted);
+    let given = store.get_fuel().unwrap_or(0);
+    store.data_mut().governor().fuel_given(given);
+}
+
 /// Books the fuel the store burnt since the last booking. [`call`] and [`instantiate`] do
 /// it on return; call it yourself after calling a function straight through wasmi
 /// (`Func::call`, `TypedFunc::call`), before reading the usage. The fuel limit holds
-/// either way: the store only ever holds the fuel left.
+/// either way: the store never holds more than the fuel left (a call straight through wasmi
+/// after a new period runs on what the last one left, until [`call`] refills the store).
 ///
 /// # Errors
 /// The fuel refusal when the store has run out (recorded as a refusal of one more unit).
@@ -126,6 +140,7 @@ pub fn call<T: HasGovernor, P: WasmParams, R: WasmResults>(
     func: &TypedFunc<P, R>,
     params: P,
 ) -> Result<R, Error> {
+    refuel(store);
     let result = func.call(&mut *store, params);
     settled(store, result)
 }
@@ -148,6 +163,7 @@ pub fn instantiating<T: HasGovernor, R>(
         .limiter_mut()
         .instantiation_starting()
         .map_err(LimitTrap::error)?;
+    refuel(store);
     let result = instantiate(store);
     store
         .data_mut()

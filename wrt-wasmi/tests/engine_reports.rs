@@ -12,7 +12,7 @@ use wasmi::{Caller, Linker, Store};
 use wrt_component::engine::{RefusalPolicy, Request};
 use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
 use wrt_test_support::wat::{
-    CONSTANT, HOST_LOOP, START_GROWS_EMPTY_MEMORY, START_TRAPS, TWO_MEMORIES,
+    CONSTANT, HOST_LOOP, SPIN_OR_FIVE, START_GROWS_EMPTY_MEMORY, START_TRAPS, TWO_MEMORIES,
 };
 use wrt_wasmi::{
     EngineOptions, Governed, GovernedEngine, call, instantiate, instantiating, limit_refusal,
@@ -232,4 +232,41 @@ fn a_memory_over_max_memories_is_refused_with_a_record() {
         (limiter.usage().instances, limiter.usage().memories),
         (1, 1)
     );
+}
+
+/// Before the fix, the store got its fuel once, when it was made: after a new period began
+/// ([`reset_period`](wrt_component::engine::StoreLimiter::reset_period)) the ledger allowed
+/// `max_fuel` again while the store held nothing, so every call went on being refused. Now
+/// [`call`] hands the store the period's fuel left before it runs.
+#[test]
+fn a_new_period_gives_the_store_its_fuel_again() {
+    let engine = GovernedEngine::new(EngineOptions { fuel: true });
+    let limits = ResourceLimits {
+        max_fuel: 10_000,
+        ..ResourceLimits::default()
+    };
+    let module = module(&engine, SPIN_OR_FIVE, &limits);
+    let mut store = store(&engine, limits, &Arc::default());
+    let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
+    let spin = instance.get_typed_func::<(), ()>(&store, "spin").unwrap();
+    let five = instance.get_typed_func::<(), i32>(&store, "five").unwrap();
+    let is_fuel_refusal = |error: &wasmi::Error| {
+        matches!(
+            limit_refusal(error),
+            Some(ResourceError::LimitExceeded {
+                kind: LimitKind::Fuel,
+                ..
+            })
+        )
+    };
+    assert_eq!(call(&mut store, &five, ()).unwrap(), 5);
+    assert!(is_fuel_refusal(&call(&mut store, &spin, ()).unwrap_err()));
+    assert!(is_fuel_refusal(&call(&mut store, &five, ()).unwrap_err()));
+
+    store.data_mut().governor.limiter_mut().reset_period();
+    assert_eq!(call(&mut store, &five, ()).unwrap(), 5);
+    assert!(is_fuel_refusal(&call(&mut store, &spin, ()).unwrap_err()));
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.usage().fuel_consumed, 10_000);
+    assert_eq!(limiter.refusals().by_limit(LimitKind::Fuel), 3);
 }

@@ -254,10 +254,22 @@ impl Governor {
         }
     }
 
+    /// The store meters fuel: from now on it is handed fuel and its burning is booked.
+    pub(crate) fn meter_fuel(&mut self) {
+        self.fuel_on = true;
+    }
+
+    /// The fuel the store should hold now, when it is for the governor to say: in a store
+    /// that meters fuel, outside Wasm or at the host's entry into it (not at an import's
+    /// call back into Wasm, which runs on the fuel of the call it is part of). One unit more
+    /// than the period has left: the spare [`book_fuel`](Self::book_fuel) reads.
+    pub(crate) fn fuel_wanted(&self) -> Option<u64> {
+        (self.fuel_on && self.wasm_depth <= 1).then(|| self.limiter.fuel_left().saturating_add(1))
+    }
+
     /// Fuel handed to the store; the next [`book_fuel`](Self::book_fuel) counts from it.
     pub(crate) fn fuel_given(&mut self, fuel: u64) {
         self.fuel_given = fuel;
-        self.fuel_on = true;
     }
 
     /// Whether the store meters fuel.
@@ -268,7 +280,8 @@ impl Governor {
 
     /// Books what was burnt since the fuel was handed over.
     ///
-    /// The store holds one unit more than the limit allows (see `install`), because an empty
+    /// The store holds one unit more than the limit allows ([`fuel_wanted`](Self::fuel_wanted)),
+    /// because an empty
     /// store is all wasmtime shows here: it does not say whether the call ended on its last
     /// unit or ran out, and its own check refuses at zero left. With the spare, a store left
     /// empty burnt more than allowed, and that is recorded as a refusal of one more unit; a

@@ -55,19 +55,8 @@ pub(crate) fn install<T: HasGovernor + Send + 'static>(
             .map_err(LimitTrap::error)
     });
     if fuel {
-        // One unit more than the limit allows (a spare): a call that ends on the last allowed
-        // unit leaves the spare in the store, one that needed more leaves it empty.
-        let wanted = store
-            .data_mut()
-            .governor()
-            .limiter()
-            .fuel_left()
-            .saturating_add(1);
-        // `set_fuel` only fails when fuel is off, and it is on here; what the store really
-        // holds (wasmtime caps it internally) is what later bookings count from.
-        let _ = store.set_fuel(wanted);
-        let given = store.get_fuel().unwrap_or(0);
-        store.data_mut().governor().fuel_given(given);
+        store.data_mut().governor().meter_fuel();
+        refuel(&mut store.as_context_mut());
     } else {
         // A max_fuel nothing meters is refused at every instantiation and Wasm entry.
         store.data_mut().governor().limiter_mut().fuel_not_metered();
@@ -105,13 +94,32 @@ fn call_hook<T: HasGovernor>(
     }
 }
 
+/// Fills the store's fuel with what the period has left (and the spare unit the booking
+/// needs, see [`Governor::book_fuel`]), when the governor asks for it: when the store is
+/// made, and at every entry from the host, so that a new period
+/// ([`reset_period`](wrt_component::engine::StoreLimiter::reset_period)) or a refused call
+/// leaves the store holding what the ledger allows, no more and no less.
+fn refuel<T: HasGovernor>(context: &mut StoreContextMut<'_, T>) {
+    if let Some(wanted) = context.data_mut().governor().fuel_wanted() {
+        // `set_fuel` only fails when fuel is off, and it is on here; what the store really
+        // holds (wasmtime caps it internally) is what the booking counts from.
+        let _ = context.set_fuel(wanted);
+        let given = context.get_fuel().unwrap_or(0);
+        context.data_mut().governor().fuel_given(given);
+    }
+}
+
 #[inline(never)]
 fn wasm_crossing<T: HasGovernor>(
     mut context: StoreContextMut<'_, T>,
     entering: bool,
 ) -> wasmtime::Result<()> {
     let outcome = if entering {
-        context.data_mut().governor().entering_wasm()
+        let entered = context.data_mut().governor().entering_wasm();
+        if entered.is_ok() {
+            refuel(&mut context);
+        }
+        entered
     } else {
         // Reading the fuel of a store without fuel builds an error: ask only when on.
         let fuel_left = if context.data_mut().governor().fuel_on() {

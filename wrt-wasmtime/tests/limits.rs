@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use wasmtime::{Linker, Store};
 use wrt_component::engine::{OnRefusal, RefusalPolicy, Request};
 use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
-use wrt_test_support::wat::{CALL_HOST, CONSTANT, GROW_MEMORY, GROW_TABLE, MEMORY_100_PAGES, SPIN};
+use wrt_test_support::wat::{
+    CALL_HOST, CONSTANT, GROW_MEMORY, GROW_TABLE, MEMORY_100_PAGES, SPIN, SPIN_OR_FIVE,
+};
 use wrt_wasmtime::{
     AdmittedModule, EngineOptions, GateError, Governed, GovernedEngine, instantiate, limit_refusal,
 };
@@ -431,4 +433,50 @@ fn instantiation_counts_memories_and_tables_against_their_limits() {
         (usage.instances, usage.memories, usage.memory_used),
         (1, 1, 2 * PAGE)
     );
+}
+
+/// Before the fix, the store got its fuel once, when it was made: after a new period began
+/// ([`reset_period`](wrt_component::engine::StoreLimiter::reset_period)) the ledger allowed
+/// `max_fuel` again while the store still held what the last period left, nothing after a
+/// refusal, so every call went on being refused. Now every call from the host runs on the
+/// period's fuel left.
+#[test]
+fn a_new_period_gives_the_store_its_fuel_again() {
+    let engine = GovernedEngine::new(EngineOptions {
+        fuel: true,
+        ..EngineOptions::default()
+    })
+    .unwrap();
+    let limits = ResourceLimits {
+        max_fuel: 10_000,
+        ..ResourceLimits::default()
+    };
+    let module = module(&engine, SPIN_OR_FIVE, &limits);
+    let mut store = store(&engine, limits, RefusalPolicy::deny());
+    let instance = instantiate(&mut store, &Linker::new(engine.engine()), &module).unwrap();
+    let spin = instance
+        .get_typed_func::<(), ()>(&mut store, "spin")
+        .unwrap();
+    let five = instance
+        .get_typed_func::<(), i32>(&mut store, "five")
+        .unwrap();
+    let is_fuel_refusal = |error: &wasmtime::Error| {
+        matches!(
+            limit_refusal(error),
+            Some(ResourceError::LimitExceeded {
+                kind: LimitKind::Fuel,
+                ..
+            })
+        )
+    };
+    assert_eq!(five.call(&mut store, ()).unwrap(), 5);
+    assert!(is_fuel_refusal(&spin.call(&mut store, ()).unwrap_err()));
+    assert!(is_fuel_refusal(&five.call(&mut store, ()).unwrap_err()));
+
+    store.data_mut().governor.limiter_mut().reset_period();
+    assert_eq!(five.call(&mut store, ()).unwrap(), 5);
+    assert!(is_fuel_refusal(&spin.call(&mut store, ()).unwrap_err()));
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.usage().fuel_consumed, 10_000);
+    assert_eq!(limiter.refusals().by_limit(LimitKind::Fuel), 3);
 }
