@@ -2,6 +2,7 @@
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
+use core::cell::Cell;
 use core::time::Duration;
 
 use wasmi::ResourceLimiter;
@@ -27,6 +28,10 @@ pub struct Governor {
     /// `LimiterError` carries no payload, so the refusal waits here until
     /// [`call`](crate::call) turns the engine's trap into a [`LimitTrap`](crate::LimitTrap).
     pending_trap: Option<ResourceError>,
+    /// wasmi asked for its instance limit, which it does right before it allocates an
+    /// instance in the store: the instantiation under way keeps its instance even if it
+    /// fails. A `Cell` because wasmi asks through `&self`.
+    instance_allocated: Cell<bool>,
 }
 
 impl core::fmt::Debug for Governor {
@@ -77,6 +82,7 @@ impl Governor {
             fuel_given: 0,
             fuel_on: false,
             pending_trap: None,
+            instance_allocated: Cell::new(false),
         }
     }
 
@@ -162,6 +168,11 @@ impl Governor {
         self.pending_trap.take()
     }
 
+    /// Whether wasmi allocated an instance since the last time this was asked.
+    pub(crate) fn take_instance_allocated(&mut self) -> bool {
+        self.instance_allocated.take()
+    }
+
     /// Books what was burnt since the fuel was handed over; `left` is what the store still
     /// holds.
     ///
@@ -245,6 +256,7 @@ impl ResourceLimiter for Governor {
     // failed before anything was built. The engine's own counts never give back and would
     // refuse without a record, so they are set where they never bind.
     fn instances(&self) -> usize {
+        self.instance_allocated.set(true);
         usize::MAX
     }
 

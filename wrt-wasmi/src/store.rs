@@ -164,12 +164,16 @@ pub fn instantiating<T: HasGovernor, R>(
         .instantiation_starting()
         .map_err(LimitTrap::error)?;
     refuel(store);
+    // Only an allocation made by this instantiation counts for it.
+    store.data_mut().governor().take_instance_allocated();
     let result = instantiate(store);
-    store
-        .data_mut()
-        .governor()
-        .limiter_mut()
-        .instantiation_ended(result.is_ok());
+    let governor = store.data_mut().governor();
+    // wasmi allocates the instance before it reads the module's memories and segments, so
+    // a failure after that leaves the instance in the store.
+    if governor.take_instance_allocated() {
+        governor.limiter_mut().instance_built();
+    }
+    governor.limiter_mut().instantiation_ended(result.is_ok());
     settled(store, result)
 }
 

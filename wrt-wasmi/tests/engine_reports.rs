@@ -270,3 +270,37 @@ fn a_new_period_gives_the_store_its_fuel_again() {
     assert_eq!(limiter.usage().fuel_consumed, 10_000);
     assert_eq!(limiter.refusals().by_limit(LimitKind::Fuel), 3);
 }
+
+/// A data segment past the end of the one-page memory it imports: the instantiation fails
+/// after linking, when wasmi writes the segment.
+const SEGMENT_PAST_IMPORTED_MEMORY: &str =
+    r#"(module (import "host" "memory" (memory 1)) (data (i32.const 70000) "x"))"#;
+
+/// Before the fix, an instantiation that failed after linking, with nothing created or run
+/// (a data segment past the end of an imported memory), gave its instance back, while wasmi
+/// had already allocated the instance in the store and keeps it until the store drops: a
+/// retry loop could pile up instances under `max_instances: 1`. Now the instance wasmi
+/// allocates is counted.
+#[test]
+fn a_failed_instantiation_the_engine_keeps_stays_counted() {
+    let engine = GovernedEngine::new(EngineOptions::default());
+    let module = module(&engine, SEGMENT_PAST_IMPORTED_MEMORY, &one_instance());
+    let mut store = store(&engine, one_instance(), &Arc::default());
+    let memory = wasmi::Memory::new(&mut store, wasmi::MemoryType::new(1, None)).unwrap();
+    let mut linker = Linker::new(engine.engine());
+    linker.define("host", "memory", memory).unwrap();
+    let failed = instantiate(&mut store, &linker, &module).unwrap_err();
+    assert_eq!(limit_refusal(&failed), None, "the segment: {failed:?}");
+    assert_eq!(store.data().governor.limiter().usage().instances, 1);
+    let refused = instantiate(&mut store, &linker, &module).unwrap_err();
+    assert!(
+        matches!(
+            limit_refusal(&refused),
+            Some(ResourceError::LimitExceeded {
+                kind: LimitKind::Instances,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+}

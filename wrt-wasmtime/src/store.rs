@@ -165,11 +165,16 @@ pub(crate) fn instantiating_counted<T: HasGovernor, R>(
         .instantiation_starting()
         .map_err(LimitTrap::error)?;
     let result = instantiate(store);
-    store
-        .data_mut()
-        .governor()
-        .limiter_mut()
-        .instantiation_ended(result.is_ok());
+    let limiter = store.data_mut().governor().limiter_mut();
+    // A trap comes from the instance's start-up code (segments, start function): wasmtime
+    // built the instance and keeps it, even where no call hook saw the code enter.
+    if result
+        .as_ref()
+        .is_err_and(|error| error.is::<wasmtime::Trap>())
+    {
+        limiter.instance_built();
+    }
+    limiter.instantiation_ended(result.is_ok());
     result
 }
 

@@ -220,3 +220,37 @@ fn limits_only_the_hook_can_hold_are_refused_with_the_store_data_back() {
         .unwrap_err();
     assert_eq!((fuel.limit, fuel.cap), (LimitKind::Fuel, 500));
 }
+
+/// A start function that traps, in a module with no memory or table: the engine builds
+/// nothing the limiter hears of before it fails.
+const BARE_START_TRAPS: &str = r#"(module (func $start unreachable) (start $start))"#;
+
+/// Before the fix, a store without the hook gave back the instance of an instantiation whose
+/// start function trapped (it saw no Wasm entered and nothing created), while wasmtime
+/// keeps the instance in the store until it drops: a retry loop could pile up instances
+/// under `max_instances: 1`. Now a trap counts as the engine having built the instance.
+#[test]
+fn an_instance_whose_start_trapped_stays_counted_without_the_hook() {
+    let engine = engine();
+    let limits = ResourceLimits {
+        max_instances: 1,
+        ..ResourceLimits::default()
+    };
+    let module = module(&engine, BARE_START_TRAPS, &limits);
+    let mut store = hookless(&engine, limits);
+    let linker = ticking(&engine);
+    let trapped = linker.instantiate(&mut store, &module).unwrap_err();
+    assert!(trapped.is::<wasmtime::Trap>(), "{trapped:?}");
+    assert_eq!(store.data().governor.limiter().usage().instances, 1);
+    let refused = linker.instantiate(&mut store, &module).unwrap_err();
+    assert!(
+        matches!(
+            limit_refusal(&refused),
+            Some(ResourceError::LimitExceeded {
+                kind: LimitKind::Instances,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+}

@@ -201,6 +201,16 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         }
     }
 
+    /// The engine has built the instance being instantiated and keeps it until the store
+    /// drops, though the limiter heard of nothing it built: the instantiation keeps its
+    /// count even if it fails. For an adapter that learns it from the engine rather than from
+    /// a creation or a Wasm entry (wasmi asks for its instance limit right before it
+    /// allocates the instance; a wasmtime store without the call hook does not see the
+    /// start-up code enter, but sees it trap).
+    pub fn instance_built(&mut self) {
+        self.unbuilt_instance = false;
+    }
+
     /// The engine is done with the growth it last asked about. A failure it reports after
     /// this is of a growth it never asked about (wasmtime reports a table growth that
     /// overflows without asking first), so it gives nothing back. Adapters call it at every
