@@ -259,6 +259,33 @@ pub enum ResourceError {
 }
 
 impl ResourceError {
+    /// The component limit this error says was exceeded: the kind of a
+    /// [`LimitExceeded`](Self::LimitExceeded), [`LimitKind::ExecutionTime`] for an
+    /// [`ExecutionTimeExceeded`](Self::ExecutionTimeExceeded); `None` for every other error
+    /// (a runtime budget, a limit no engine meters, a bad handle). For code that reacts to
+    /// which limit stopped a program without matching each variant.
+    ///
+    /// ```
+    /// use wrt_component::{ComponentId, LimitKind, ResourceError};
+    ///
+    /// let refused = ResourceError::LimitExceeded {
+    ///     component: ComponentId(1),
+    ///     kind: LimitKind::HostCalls,
+    ///     requested: 1,
+    ///     used: 10,
+    ///     limit: 10,
+    /// };
+    /// assert_eq!(refused.exceeded_limit(), Some(LimitKind::HostCalls));
+    /// assert_eq!(ResourceError::ComponentIdsExhausted.exceeded_limit(), None);
+    /// ```
+    pub const fn exceeded_limit(&self) -> Option<LimitKind> {
+        match self {
+            Self::LimitExceeded { kind, .. } => Some(*kind),
+            Self::ExecutionTimeExceeded { .. } => Some(LimitKind::ExecutionTime),
+            _ => None,
+        }
+    }
+
     /// `true` when the id itself is bad (forged, stale, foreign, wrong type): retrying the
     /// same operation with the same id can never succeed.
     pub const fn is_bad_handle(&self) -> bool {
