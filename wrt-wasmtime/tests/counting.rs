@@ -249,3 +249,40 @@ fn an_instance_whose_start_trapped_stays_counted_without_the_hook() {
         "{refused:?}"
     );
 }
+
+/// A start function that calls the host once, in a module with no memory or table.
+const START_CALLS_HOST: &str = r#"(module
+  (import "host" "tick" (func $tick))
+  (func $start call $tick)
+  (start $start))"#;
+
+/// Before the fix, a store without the hook gave back the instance of an instantiation whose
+/// start function was stopped by one of our own refusals (only wasmtime's traps counted as
+/// the engine having built it): here the start function's one host call is refused under
+/// `max_host_calls: 0`, and a retry was let through `max_instances: 1`. A host call needs
+/// running code, so the instance is kept.
+#[test]
+fn an_instance_whose_start_was_refused_a_host_call_stays_counted_without_the_hook() {
+    let engine = engine();
+    let limits = ResourceLimits {
+        max_instances: 1,
+        max_host_calls: 0,
+        ..ResourceLimits::default()
+    };
+    let module = module(&engine, START_CALLS_HOST, &limits);
+    let mut store = hookless(&engine, limits);
+    let linker = ticking(&engine);
+    let refused = linker.instantiate(&mut store, &module).unwrap_err();
+    assert_eq!(
+        limit_refusal(&refused).and_then(|e| e.exceeded_limit()),
+        Some(LimitKind::HostCalls),
+        "{refused:?}"
+    );
+    assert_eq!(store.data().governor.limiter().usage().instances, 1);
+    let again = linker.instantiate(&mut store, &module).unwrap_err();
+    assert_eq!(
+        limit_refusal(&again).and_then(|e| e.exceeded_limit()),
+        Some(LimitKind::Instances),
+        "{again:?}"
+    );
+}

@@ -74,7 +74,7 @@ pub struct StoreLimiter<B: Deref<Target = SharedBudget>> {
     /// resume when one of its start functions returns.
     instantiation_under_way: bool,
     /// An instance counted by `instance_creating` that the engine has built nothing of yet:
-    /// no creation or growth permitted, no Wasm entered.
+    /// no creation permitted, no growth asked, no Wasm entered, no host called.
     unbuilt_instance: bool,
     /// Whether this period's time refusal is recorded: the charges while the trap unwinds
     /// are the same stop, refused again but not recorded again.
@@ -171,8 +171,9 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
 
     /// The instantiation counted by [`instance_creating`](Self::instance_creating) is over:
     /// it ends the creations, as `set_instantiating(false)` does, and when it failed before
-    /// the engine built anything of it (no memory or table created or grown, no Wasm
-    /// entered: a missing import or one of the wrong type) the instance is given back, so
+    /// the engine built anything of it (no memory or table created, no growth asked, no Wasm
+    /// entered, no host called: a missing import or one of the wrong type) the instance is
+    /// given back, so
     /// a failed link does not use up `max_instances`. A failure after the engine built
     /// something keeps the charge: the engine keeps what it built (the memories of an
     /// instance whose start function trapped) until the store drops.
@@ -346,8 +347,14 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     }
 
     /// Wasm calls the host: counts against `max_host_calls`. A refusal traps.
+    ///
+    /// Only running code calls the host, so during an instantiation the instance is built
+    /// from here on and keeps its count whatever follows, a refusal of this very call
+    /// included (an adapter that does not see Wasm enter, a wasmtime store without the call
+    /// hook, learns it here).
     #[inline]
     pub fn host_calling(&mut self) -> Result<(), ResourceError> {
+        self.unbuilt_instance = false;
         let counted = self.ledger.count_call(true);
         self.record_trap(Request::HostCall, counted)
     }
@@ -446,6 +453,9 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
             return Growth::Denied;
         }
         let created = state.is_creation(current, desired, instantiating);
+        // A growth, as opposed to a creation, is asked by running code: the instance is
+        // built, and keeps its count even if this growth is refused.
+        self.unbuilt_instance &= created;
         let from_empty = current == 0 && !created;
         let (change, request) = match (kind, created) {
             (Kind::Memory, true) => (UsageChange::CreateMemory(desired), Request::CreateMemory),

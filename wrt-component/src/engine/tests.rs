@@ -300,6 +300,41 @@ fn only_an_instantiation_that_failed_before_anything_was_built_gives_its_instanc
     assert_eq!(store.usage().instances, 2);
 }
 
+/// Before the fix, an instantiation whose start code was refused a host call or a growth
+/// (an adapter that does not see Wasm enter hears of nothing else) gave its instance back,
+/// though the engine keeps it: only running code calls the host or grows an imported
+/// memory, so either means the instance is built.
+#[test]
+fn a_refused_host_call_or_growth_during_an_instantiation_keeps_its_instance() {
+    let budget = unlimited();
+    let limits = ResourceLimits {
+        max_instances: 3,
+        max_host_calls: 0,
+        max_memory: PAGE,
+        ..ResourceLimits::unlimited()
+    };
+    let mut store = limiter(limits, RefusalPolicy::trap(), &budget);
+    assert_eq!(store.memory_growing(0, PAGE, None), Growth::Permitted); // imported
+    store.instantiation_starting().unwrap();
+    assert!(store.host_calling().is_err());
+    store.instantiation_ended(false);
+    store.instantiation_starting().unwrap();
+    assert!(matches!(
+        store.memory_growing(PAGE, 2 * PAGE, None),
+        Growth::Trapped(_)
+    ));
+    store.instantiation_ended(false);
+    assert_eq!(store.usage().instances, 2);
+    // A refused creation builds nothing: that instance goes back.
+    store.instantiation_starting().unwrap();
+    assert!(matches!(
+        store.memory_growing(0, PAGE, None),
+        Growth::Trapped(_)
+    ));
+    store.instantiation_ended(false);
+    assert_eq!(store.usage().instances, 2);
+}
+
 #[test]
 fn the_log_keeps_the_first_refusals_and_counts_all() {
     let budget = unlimited();
