@@ -280,12 +280,12 @@ impl Governor {
 
     /// Books what was burnt since the fuel was handed over.
     ///
-    /// The store holds one unit more than the limit allows ([`fuel_wanted`](Self::fuel_wanted)),
-    /// because an empty
-    /// store is all wasmtime shows here: it does not say whether the call ended on its last
-    /// unit or ran out, and its own check refuses at zero left. With the spare, a store left
-    /// empty burnt more than allowed, and that is recorded as a refusal of one more unit; a
-    /// call that ended on its last allowed unit leaves the spare and is booked in full.
+    /// The store holds one unit more than the limit allows
+    /// ([`fuel_wanted`](Self::fuel_wanted)), because an empty store is all wasmtime shows
+    /// here: it does not say whether the call ended on its last unit or ran out, and its own
+    /// check refuses at zero left. With the spare, a store left empty burnt more than
+    /// allowed, and that is recorded as a refusal of one more unit; a call that ended on its
+    /// last allowed unit leaves the spare and is booked in full.
     /// A program can burn the spare before wasmtime's next fuel check stops it (those checks
     /// are at function entries and loop headers, so any straight stretch may pass the limit
     /// by its length anyway), but it never returns a result: its call ends in the refusal.
