@@ -173,10 +173,9 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     /// it ends the creations, as `set_instantiating(false)` does, and when it failed before
     /// the engine built anything of it (no memory or table created, no growth asked, no Wasm
     /// entered, no host called: a missing import or one of the wrong type) the instance is
-    /// given back, so
-    /// a failed link does not use up `max_instances`. A failure after the engine built
-    /// something keeps the charge: the engine keeps what it built (the memories of an
-    /// instance whose start function trapped) until the store drops.
+    /// given back, so a failed link does not use up `max_instances`. A failure after the
+    /// engine built something keeps the charge: the engine keeps what it built (the memories
+    /// of an instance whose start function trapped) until the store drops.
     ///
     /// ```
     /// use wrt_component::engine::{SharedBudget, StoreLimiter};
@@ -350,8 +349,8 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     ///
     /// Only running code calls the host, so during an instantiation the instance is built
     /// from here on and keeps its count whatever follows, a refusal of this very call
-    /// included (an adapter that does not see Wasm enter, a wasmtime store without the call
-    /// hook, learns it here).
+    /// included. Where an adapter does not see Wasm enter (a wasmtime store without the call
+    /// hook), this is how the limiter learns it.
     #[inline]
     pub fn host_calling(&mut self) -> Result<(), ResourceError> {
         self.unbuilt_instance = false;
