@@ -11,15 +11,16 @@
 use wasmtime::{Caller, Engine, Instance, Linker, Store, WasmRet, WasmTy};
 
 use crate::gate::AdmittedModule;
-use crate::store::{HasGovernor, instantiating_counted};
+use crate::store::{HasGovernor, admit_reach, instantiating_counted};
 use crate::trap::LimitTrap;
 
 /// A wasmtime [`Linker`] whose every function counts a host call when Wasm calls it.
 ///
 /// It holds only counting functions: there is no way to add an uncounted one, so an
-/// instance linked by it cannot call the host uncounted. In a store with the call hook on
-/// (any store from [`GovernedEngine::store`](crate::GovernedEngine::store)), the hook counts
-/// and the functions do not, so every call is counted once whichever store runs it.
+/// instance linked by it cannot call the host uncounted. The functions count themselves in
+/// any store, hooked or not, until an instance that can reach an uncounted host function
+/// makes the call hook count (then the hook counts and the functions do not), so every call
+/// is counted once whichever store runs it.
 ///
 /// ```
 /// use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
@@ -75,13 +76,16 @@ impl<T: HasGovernor + 'static> CountingLinker<T> {
     }
 
     /// Instantiates an admitted core module in a governed store, counted against
-    /// `max_instances` as [`instantiate`](crate::instantiate) does; the store's call hook is
-    /// left as it is.
+    /// `max_instances` as [`instantiate`](crate::instantiate) does. Its imports count
+    /// themselves; only if the module can be handed some other host function (a table, a
+    /// reference-typed global or parameter) does the store's call hook count host calls
+    /// from now on (and go on, in a store made without it).
     pub fn instantiate(
         &self,
         store: &mut Store<T>,
         module: &AdmittedModule,
     ) -> wasmtime::Result<Instance> {
+        admit_reach(store, module, true);
         instantiating_counted(store, |store| {
             self.linker.instantiate(&mut *store, module.module())
         })

@@ -126,9 +126,10 @@ impl GovernedEngine {
     /// Without the hook nothing sees Wasm being entered, so a governor with a limit that is
     /// counted there — `max_function_calls`, `max_execution_time`, or fuel on this engine —
     /// is refused (and handed back in the error), never run with that limit unheld.
-    /// Instantiating through a plain linker ([`instantiate`](crate::instantiate),
-    /// [`instantiating`](crate::instantiating)) puts the hook on first, so its imports are
-    /// counted too.
+    /// Instantiating code that can reach a host function that does not count itself
+    /// (through a plain linker's imports, [`instantiate`](crate::instantiate) or
+    /// [`instantiating`](crate::instantiating), or a function handed in) puts the hook on
+    /// first, so those calls are counted too.
     pub fn store_counting_imports<T: Send + 'static>(
         &self,
         governor: Governor,

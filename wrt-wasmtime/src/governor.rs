@@ -30,9 +30,12 @@ pub struct Governor {
     /// is reached, wasmtime's next epoch check is a crossing through the call hook.
     epochs: Option<Arc<AtomicU64>>,
     epoch_deadline: u64,
-    /// Whether the store's call hook is on: it then counts host calls and Wasm entries, and
-    /// the functions of a `CountingLinker` leave the count to it.
+    /// Whether the store's call hook is on: it then counts Wasm entries, time and fuel.
     call_hook_on: bool,
+    /// Whether the call hook counts host calls too, and the functions of a `CountingLinker`
+    /// leave the count to it: once an instance in the store can reach a host function that
+    /// does not count itself.
+    hook_counts_host_calls: bool,
 }
 
 /// What the call hook made of the crossing from Wasm to the host under way.
@@ -61,6 +64,7 @@ impl core::fmt::Debug for Governor {
             .field("wasm_depth", &self.wasm_depth)
             .field("fuel_given", &self.fuel_given)
             .field("call_hook_on", &self.call_hook_on)
+            .field("hook_counts_host_calls", &self.hook_counts_host_calls)
             .finish_non_exhaustive()
     }
 }
@@ -96,6 +100,7 @@ impl Governor {
             epochs: None,
             epoch_deadline: 0,
             call_hook_on: false,
+            hook_counts_host_calls: false,
         }
     }
 
@@ -169,19 +174,41 @@ impl Governor {
         self.charge_elapsed()
     }
 
-    /// Wasm leaves for the host: counted as a host call until the crossing shows itself to
-    /// be one of the engine's own libcalls. One over `max_host_calls` is refused here,
-    /// before an import's function runs, unless an epoch check is due: an epoch tick after
-    /// the last allowed import must not trap as a host call, so that crossing is refused
-    /// only once it shows itself to be an import.
+    /// Wasm leaves for the host, as the call hook sees it: an import or one of wasmtime's
+    /// own libcalls. `fuel_left` is what the store holds, when it meters fuel.
     ///
-    /// What this cannot tell: past the limit, wasmtime's `memory.grow`, `table.grow` and
-    /// out-of-fuel libcalls are refused as host calls (a store whose imports all come from
-    /// a [`CountingLinker`](crate::CountingLinker) has no such case); and an import through
-    /// a plain linker called past the limit while an epoch check is due runs before it is
-    /// refused at its return.
+    /// A store left with no fuel has burnt the spare unit past `max_fuel`: whichever the
+    /// crossing is (wasmtime's out-of-fuel stop, or an import called after the last unit),
+    /// it is refused for fuel here, before an import could run, and not counted as a host
+    /// call. Otherwise it is counted as a host call only where the hook counts them
+    /// ([`calling_host`](Self::calling_host)); elsewhere every import counts itself and no
+    /// crossing of the engine's is ever taken for one.
     #[inline]
-    pub(crate) fn calling_host(&mut self) -> Result<(), ResourceError> {
+    pub(crate) fn host_crossing(&mut self, fuel_left: Option<u64>) -> Result<(), ResourceError> {
+        if fuel_left == Some(0) {
+            self.book_fuel(0)?;
+        }
+        if self.hook_counts_host_calls {
+            return self.calling_host();
+        }
+        Ok(())
+    }
+
+    /// A crossing in a store whose hook counts host calls: counted as a host call until it
+    /// shows itself to be one of the engine's own libcalls. One over `max_host_calls` is
+    /// refused here, before an import's function runs, unless an epoch check is due: an
+    /// epoch tick after the last allowed import must not trap as a host call, so that
+    /// crossing is refused only once it shows itself to be an import.
+    ///
+    /// What this cannot tell, in a store whose instances can reach uncounted host functions
+    /// (a plain linker's imports, say): past the limit, wasmtime's `memory.grow`,
+    /// `table.grow` and `elem.drop` are refused as host calls, and under it an `elem.drop`
+    /// is counted as one; an import through a plain linker called past the limit while an
+    /// epoch check is due runs before it is refused at its return. Refusing too early is the
+    /// safe side of the choice; a store whose instances reach only counting imports has none
+    /// of these cases.
+    #[inline]
+    fn calling_host(&mut self) -> Result<(), ResourceError> {
         self.crossing = Crossing::None;
         if self.limiter.host_call_fits() {
             self.limiter.host_calling()?;
@@ -198,7 +225,7 @@ impl Governor {
     /// sees every call, has counted it already.
     #[inline]
     pub(crate) fn import_calling(&mut self) -> Result<(), ResourceError> {
-        if !self.call_hook_on {
+        if !self.hook_counts_host_calls {
             return self.limiter.host_calling();
         }
         match core::mem::replace(&mut self.crossing, Crossing::None) {
@@ -211,6 +238,20 @@ impl Governor {
     /// The store's call hook is on from now.
     pub(crate) fn call_hook_installed(&mut self) {
         self.call_hook_on = true;
+    }
+
+    /// An instance of the store can reach a host function that does not count itself: from
+    /// now on the call hook (which must be on) counts host calls.
+    pub(crate) fn hook_counts_host_calls(&mut self) {
+        self.hook_counts_host_calls = true;
+    }
+
+    /// Whether the call hook counts host calls ([`hook_counts_host_calls`] was called): once
+    /// an instance can reach an uncounted host function.
+    ///
+    /// [`hook_counts_host_calls`]: Self::hook_counts_host_calls
+    pub const fn hook_counts(&self) -> bool {
+        self.hook_counts_host_calls
     }
 
     /// Whether the store's call hook is on. Without it (a store from
@@ -289,12 +330,15 @@ impl Governor {
     /// A program can burn the spare before wasmtime's next fuel check stops it (those checks
     /// are at function entries and loop headers, so any straight stretch may pass the limit
     /// by its length anyway), but it never returns a result: its call ends in the refusal.
+    /// A store already empty at the last booking (the refusal was recorded then, at the
+    /// crossing that found it empty) burnt nothing since and is not refused again.
     fn book_fuel(&mut self, left: u64) -> Result<(), ResourceError> {
-        let burnt = self.fuel_given.saturating_sub(left);
+        let given = self.fuel_given;
+        let burnt = given.saturating_sub(left);
         self.fuel_given = left;
         let allowed = self.limiter.fuel_left();
         self.limiter.charge_fuel(burnt.min(allowed))?;
-        if left == 0 && self.limiter.limits().max_fuel != u64::MAX {
+        if left == 0 && given > 0 && self.limiter.limits().max_fuel != u64::MAX {
             return self.limiter.charge_fuel(1);
         }
         Ok(())

@@ -9,7 +9,7 @@
 //! |---|---|
 //! | [`wasmtime::ResourceLimiter`] on [`Governor`] | `max_memory`, `max_memories`, `max_table_size`, `max_tables`, `max_instances`, the shared budget |
 //! | [`Store::call_hook`](wasmtime::Store::call_hook) | `max_function_calls` (entries into Wasm), `max_host_calls` |
-//! | or, in a store without the hook, [`CountingLinker`]'s imports | `max_host_calls` |
+//! | or, where no instance can reach an uncounted host function, [`CountingLinker`]'s imports | `max_host_calls`, with no libcall of wasmtime's taken for a host call |
 //! | epoch interruption, ticked by [`GovernedEngine`] | `max_execution_time`, charged through the wrt `Clock` |
 //! | fuel | `max_fuel`, deterministic |
 //! | [`AdmittedModule`] / [`AdmittedComponent`] | admission: refused before any memory exists |
@@ -55,6 +55,7 @@ mod governor;
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
 mod platform_memory;
+mod reach;
 mod store;
 mod ticker;
 mod trap;

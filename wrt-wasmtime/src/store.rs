@@ -7,6 +7,7 @@ use wasmtime::{AsContextMut, CallHook, Instance, Linker, Store, StoreContextMut,
 
 use crate::gate::AdmittedModule;
 use crate::governor::Governor;
+use crate::reach::reaches_uncounted_host;
 use crate::trap::LimitTrap;
 
 /// Store data that holds a [`Governor`]: implement it on your own store data type (next to
@@ -63,8 +64,8 @@ pub(crate) fn install<T: HasGovernor + Send + 'static>(
     }
 }
 
-/// Puts the call hook on; from then on it counts host calls and the counting functions of
-/// a [`CountingLinker`](crate::CountingLinker) do not, so no call is counted twice.
+/// Puts the call hook on: it counts Wasm entries, time and fuel, and host calls once
+/// [`hook_counts_host_calls`] says so.
 fn install_call_hook<T: HasGovernor + 'static>(store: &mut Store<T>) {
     store.call_hook(call_hook);
     store.data_mut().governor().call_hook_installed();
@@ -79,11 +80,19 @@ fn call_hook<T: HasGovernor>(
     hook: CallHook,
 ) -> wasmtime::Result<()> {
     match hook {
-        CallHook::CallingHost => context
-            .data_mut()
-            .governor()
-            .calling_host()
-            .map_err(LimitTrap::error),
+        CallHook::CallingHost => {
+            // Reading the fuel of a store without fuel builds an error: ask only when on.
+            let fuel_left = if context.data_mut().governor().fuel_on() {
+                context.get_fuel().ok()
+            } else {
+                None
+            };
+            context
+                .data_mut()
+                .governor()
+                .host_crossing(fuel_left)
+                .map_err(LimitTrap::error)
+        }
         CallHook::ReturningFromHost => context
             .data_mut()
             .governor()
@@ -138,18 +147,38 @@ fn wasm_crossing<T: HasGovernor>(
 /// creations while it runs. Use it for components and linkers of any kind (WASI command components);
 /// [`instantiate`] is the shorthand for core modules.
 ///
-/// The imports of such a linker do not count themselves, so a store made without the call
-/// hook ([`GovernedEngine::store_counting_imports`](crate::GovernedEngine::store_counting_imports))
-/// gets it here, before anything is instantiated: its host calls are counted whichever
-/// linker is used.
+/// The imports of such a linker do not count themselves, so from here on the store's call
+/// hook counts host calls (a store made without it,
+/// [`GovernedEngine::store_counting_imports`](crate::GovernedEngine::store_counting_imports),
+/// gets it first): they are counted whichever linker is used.
 pub fn instantiating<T: HasGovernor + 'static, R>(
     store: &mut Store<T>,
     instantiate: impl FnOnce(&mut Store<T>) -> wasmtime::Result<R>,
 ) -> wasmtime::Result<R> {
+    hook_counts_host_calls(store);
+    instantiating_counted(store, instantiate)
+}
+
+/// From now on the store's call hook counts host calls: an instance is about to be able to
+/// reach a host function that does not count itself.
+pub(crate) fn hook_counts_host_calls<T: HasGovernor + 'static>(store: &mut Store<T>) {
     if !store.data_mut().governor().call_hook_on() {
         install_call_hook(store);
     }
-    instantiating_counted(store, instantiate)
+    store.data_mut().governor().hook_counts_host_calls();
+}
+
+/// Prepares the store for an instance of `module`: if its code can reach a host function
+/// that does not count itself (see [`reaches_uncounted_host`]), the call hook counts host
+/// calls from now on.
+pub(crate) fn admit_reach<T: HasGovernor + 'static>(
+    store: &mut Store<T>,
+    module: &AdmittedModule,
+    imports_count_themselves: bool,
+) {
+    if reaches_uncounted_host(module.module(), imports_count_themselves) {
+        hook_counts_host_calls(store);
+    }
 }
 
 /// [`instantiating`] for a linker whose imports count themselves: the call hook is left as
@@ -179,12 +208,19 @@ pub(crate) fn instantiating_counted<T: HasGovernor, R>(
 }
 
 /// Instantiates an admitted core module in a governed store.
+///
+/// The linker's functions do not count themselves, so if the module imports one (or can be
+/// handed one: a table, a reference-typed global or parameter), the store's call hook
+/// counts host calls from now on, as [`instantiating`] does. A module that can reach no
+/// host function leaves the count as it is: every crossing of its code into the host is
+/// then one of wasmtime's own (a `memory.grow`, say), never a host call.
 pub fn instantiate<T: HasGovernor + 'static>(
     store: &mut Store<T>,
     linker: &Linker<T>,
     module: &AdmittedModule,
 ) -> wasmtime::Result<Instance> {
-    instantiating(store, |store| {
+    admit_reach(store, module, false);
+    instantiating_counted(store, |store| {
         linker.instantiate(store.as_context_mut(), module.module())
     })
 }
