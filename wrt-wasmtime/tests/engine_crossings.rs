@@ -4,9 +4,12 @@
 //! out of fuel is a fuel stop everywhere; and a host function the embedder hands in as a
 //! reference is a host call like an import.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use common::plain_tick;
 use wasmtime::{Caller, Func, Linker, Store};
 use wrt_component::engine::RefusalPolicy;
 use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
@@ -40,16 +43,22 @@ fn no_host_calls() -> ResourceLimits {
     }
 }
 
-/// A plain linker's `host.tick`, counting the times its body ran in `ran`.
-fn plain_tick(engine: &GovernedEngine, ran: &Arc<AtomicU64>) -> Linker<Governed<()>> {
-    let mut linker = Linker::new(engine.engine());
-    let seen = Arc::clone(ran);
-    linker
-        .func_wrap("host", "tick", move || {
-            seen.fetch_add(1, Ordering::Relaxed);
-        })
+/// Runs `run` of `wat`, which imports a plain linker's `host.tick`, in a hooked store under
+/// `limits`, expecting it to stop: the store, how often `tick`'s body ran, and the error.
+fn stopped_with_a_plain_tick(
+    engine: &GovernedEngine,
+    wat: &str,
+    limits: ResourceLimits,
+) -> (Store<Governed<()>>, u64, wasmtime::Error) {
+    let module = module(engine, wat, &limits);
+    let mut store = hooked(engine, limits);
+    let (linker, ran) = plain_tick(engine);
+    let instance = instantiate(&mut store, &linker, &module).unwrap();
+    let run = instance
+        .get_typed_func::<(), ()>(&mut store, "run")
         .unwrap();
-    linker
+    let stopped = run.call(&mut store, ()).unwrap_err();
+    (store, ran.load(Ordering::Relaxed), stopped)
 }
 
 fn exceeded(error: &wasmtime::Error) -> Option<LimitKind> {
@@ -160,14 +169,7 @@ fn running_out_of_fuel_is_a_fuel_stop_and_no_host_call() {
             max_fuel: 10_000,
             ..ResourceLimits::default()
         };
-        let module = module(&engine, IMPORTS_BUT_SPINS, &limits);
-        let mut store = hooked(&engine, limits);
-        let ran = Arc::new(AtomicU64::new(0));
-        let instance = instantiate(&mut store, &plain_tick(&engine, &ran), &module).unwrap();
-        let run = instance
-            .get_typed_func::<(), ()>(&mut store, "run")
-            .unwrap();
-        let stopped = run.call(&mut store, ()).unwrap_err();
+        let (store, _, stopped) = stopped_with_a_plain_tick(&engine, IMPORTS_BUT_SPINS, limits);
         assert_eq!(exceeded(&stopped), Some(LimitKind::Fuel), "{stopped:?}");
         let limiter = store.data().governor.limiter();
         assert_eq!(limiter.usage().host_calls_made, 0);
@@ -194,14 +196,7 @@ fn an_import_called_on_burnt_fuel_is_refused_before_it_runs() {
         max_fuel: 2,
         ..ResourceLimits::default()
     };
-    let module = module(&engine, WORK_THEN_TICK, &limits);
-    let mut store = hooked(&engine, limits);
-    let ran = Arc::new(AtomicU64::new(0));
-    let instance = instantiate(&mut store, &plain_tick(&engine, &ran), &module).unwrap();
-    let run = instance
-        .get_typed_func::<(), ()>(&mut store, "run")
-        .unwrap();
-    let stopped = run.call(&mut store, ()).unwrap_err();
+    let (store, ran, stopped) = stopped_with_a_plain_tick(&engine, WORK_THEN_TICK, limits);
     assert_eq!(
         limit_refusal(&stopped),
         Some(ResourceError::LimitExceeded {
@@ -212,7 +207,7 @@ fn an_import_called_on_burnt_fuel_is_refused_before_it_runs() {
             limit: 2
         })
     );
-    assert_eq!(ran.load(Ordering::Relaxed), 0);
+    assert_eq!(ran, 0);
     let limiter = store.data().governor.limiter();
     assert_eq!(limiter.usage().host_calls_made, 0);
     // One stop, one refusal: the booking at the return finds nothing new.

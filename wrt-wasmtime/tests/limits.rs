@@ -1,9 +1,11 @@
 //! One WAT fixture per limit, run in wasmtime under a governed store.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+mod common;
+
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use common::plain_tick;
 use wasmtime::{Linker, Store};
 use wrt_component::engine::{OnRefusal, RefusalPolicy, Request};
 use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
@@ -136,14 +138,7 @@ fn a_host_call_loop_stops_after_exactly_max_host_calls() {
     };
     let module = module(&engine, CALL_HOST, &limits);
     let mut store = store(&engine, limits, RefusalPolicy::deny());
-    let calls = Arc::new(AtomicU64::new(0));
-    let mut linker = Linker::new(engine.engine());
-    let seen = Arc::clone(&calls);
-    linker
-        .func_wrap("host", "tick", move || {
-            seen.fetch_add(1, Ordering::Relaxed);
-        })
-        .unwrap();
+    let (linker, calls) = plain_tick(&engine);
     let instance = instantiate(&mut store, &linker, &module).unwrap();
     let run = instance
         .get_typed_func::<(), ()>(&mut store, "run")
