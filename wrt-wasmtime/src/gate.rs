@@ -6,6 +6,8 @@ use wasmtime::{Engine, Module};
 use wrt_component::ResourceLimits;
 use wrt_component::admission::{AdmissionReport, Policy, judge};
 
+use crate::call_sites::CallSites;
+
 /// Why a binary did not pass the gate (the shared admission error, with wasmtime's).
 pub type GateError = wrt_component::admission::GateError<wasmtime::Error>;
 
@@ -13,11 +15,22 @@ pub type GateError = wrt_component::admission::GateError<wasmtime::Error>;
 pub trait Binary: Sized + Clone {
     /// Compiles `bytes` for `engine`.
     fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self>;
+
+    /// The call instructions of the code in `bytes`, where the governor can use them to
+    /// tell an import from wasmtime's own crossing; `None` (the default) where it cannot.
+    fn call_sites(bytes: &[u8]) -> Option<CallSites> {
+        let _ = bytes;
+        None
+    }
 }
 
 impl Binary for Module {
     fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self> {
         Module::new(engine, bytes)
+    }
+
+    fn call_sites(bytes: &[u8]) -> Option<CallSites> {
+        CallSites::read(bytes)
     }
 }
 
@@ -34,6 +47,7 @@ impl Binary for Component {
 pub struct Admitted<B: Binary> {
     binary: B,
     report: AdmissionReport,
+    call_sites: Option<CallSites>,
 }
 
 /// An admitted core module.
@@ -67,7 +81,15 @@ impl<B: Binary> Admitted<B> {
     ) -> Result<Self, GateError> {
         let report = judge(bytes, limits, policy)?;
         let binary = B::compile(engine, bytes).map_err(GateError::Compile)?;
-        Ok(Self { binary, report })
+        // Read whatever the limits: a store may be governed by other limits than the ones
+        // the binary was admitted under, and past its `max_host_calls` they tell an import
+        // from wasmtime's own crossing.
+        let call_sites = B::call_sites(bytes);
+        Ok(Self {
+            binary,
+            report,
+            call_sites,
+        })
     }
 
     /// The compiled binary.
@@ -78,6 +100,11 @@ impl<B: Binary> Admitted<B> {
     /// What admission found.
     pub const fn report(&self) -> &AdmissionReport {
         &self.report
+    }
+
+    /// The call instructions of the code, when it is a core module.
+    pub const fn call_sites(&self) -> Option<&CallSites> {
+        self.call_sites.as_ref()
     }
 }
 

@@ -4,13 +4,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use wasmtime::ResourceLimiter;
+use wasmtime::{Module, ResourceLimiter};
 use wrt_component::engine::{Growth, RefusalPolicy, SharedBudget, StoreLimiter};
 use wrt_component::{ComponentId, ResourceError, ResourceLimits};
 use wrt_foundation::clock::StdClock;
 use wrt_foundation::{Clock, Timestamp};
 use wrt_metrics::{MetricsSource, Report};
 
+use crate::call_sites::CallSites;
 use crate::trap::LimitTrap;
 
 /// The engine-neutral [`StoreLimiter`] of one store, with the clock and fuel bookkeeping that
@@ -36,13 +37,18 @@ pub struct Governor {
     /// leave the count to it: once an instance in the store can reach a host function that
     /// does not count itself.
     hook_counts_host_calls: bool,
+    /// The call sites of the store's admitted core modules: past `max_host_calls`, where a
+    /// crossing left Wasm tells an import from wasmtime's own crossing.
+    known_code: Vec<(Module, CallSites)>,
 }
 
 /// What the call hook made of the crossing from Wasm to the host under way.
 ///
 /// wasmtime reports its own libcalls (`memory.grow`, `table.grow`, the epoch check, running
-/// out of fuel) through the same hook as imports, and tells them apart only by what they do
-/// next: a growth or epoch callback inside the crossing shows it was the engine's.
+/// out of fuel) through the same hook as imports. Under the limit they are told apart by
+/// what they do next: a growth or epoch callback inside the crossing shows it was the
+/// engine's. Past it, by where the crossing left Wasm, where that code's call sites are
+/// known ([`Governor::calling_host`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Crossing {
     /// None under way, or one already shown to be an import or the engine's.
@@ -101,6 +107,7 @@ impl Governor {
             epoch_deadline: 0,
             call_hook_on: false,
             hook_counts_host_calls: false,
+            known_code: Vec::new(),
         }
     }
 
@@ -184,35 +191,77 @@ impl Governor {
     /// ([`calling_host`](Self::calling_host)); elsewhere every import counts itself and no
     /// crossing of the engine's is ever taken for one.
     #[inline]
-    pub(crate) fn host_crossing(&mut self, fuel_left: Option<u64>) -> Result<(), ResourceError> {
+    pub(crate) fn host_crossing(
+        &mut self,
+        fuel_left: Option<u64>,
+        site: Option<(Module, usize)>,
+    ) -> Result<(), ResourceError> {
         if fuel_left == Some(0) {
             self.book_fuel(0)?;
         }
         if self.hook_counts_host_calls {
-            return self.calling_host();
+            return self.calling_host(site);
         }
         Ok(())
     }
 
+    /// Whether the hook should find out where the crossing it is reporting left Wasm (a
+    /// backtrace, a few microseconds): only past `max_host_calls`, where the answer decides
+    /// between refusing an import and letting wasmtime's own crossing through, and only
+    /// when some code's call sites are known.
+    #[inline]
+    pub(crate) fn wants_crossing_site(&self) -> bool {
+        self.hook_counts_host_calls && !self.known_code.is_empty() && !self.limiter.host_call_fits()
+    }
+
+    /// The call sites of `module`, whose instances run in this store.
+    pub(crate) fn knows_code(&mut self, module: &Module, sites: &CallSites) {
+        if !self
+            .known_code
+            .iter()
+            .any(|(known, _)| Module::same(known, module))
+        {
+            self.known_code.push((module.clone(), sites.clone()));
+        }
+    }
+
+    /// Whether the instruction at `offset` of `module` is a call; `None` for code whose
+    /// call sites are not known.
+    fn is_call_site(&self, module: &Module, offset: usize) -> Option<bool> {
+        self.known_code
+            .iter()
+            .find(|(known, _)| Module::same(known, module))
+            .map(|(_, sites)| sites.is_call_at(offset))
+    }
+
     /// A crossing in a store whose hook counts host calls: counted as a host call until it
-    /// shows itself to be one of the engine's own libcalls. One over `max_host_calls` is
-    /// refused here, before an import's function runs, unless an epoch check is due: an
-    /// epoch tick after the last allowed import must not trap as a host call, so that
+    /// shows itself to be one of the engine's own libcalls.
+    ///
+    /// One over `max_host_calls` is decided by `site`, where the crossing left Wasm, when
+    /// that code's call sites are known (a core module admitted under the limit): at a call
+    /// instruction it is an import, refused before its function runs; anywhere else it is
+    /// wasmtime's own (a growth, `elem.drop`, the epoch check) and goes through uncounted.
+    /// Otherwise (a component's code) it is refused at once, unless an epoch check is due:
+    /// an epoch tick after the last allowed import must not trap as a host call, so that
     /// crossing is refused only once it shows itself to be an import.
     ///
-    /// What this cannot tell, in a store whose instances can reach uncounted host functions
-    /// (a plain linker's imports, say): past the limit, wasmtime's `memory.grow`,
-    /// `table.grow` and `elem.drop` are refused as host calls, and under it an `elem.drop`
-    /// is counted as one; an import through a plain linker called past the limit while an
+    /// What this cannot tell: under the limit, an `elem.drop` is counted as a host call;
+    /// past it, in code whose call sites are not known, a `memory.grow`, `table.grow` or
+    /// `elem.drop` is refused as one, and an import through a plain linker called while an
     /// epoch check is due runs before it is refused at its return. Refusing too early is the
-    /// safe side of the choice; a store whose instances reach only counting imports has none
-    /// of these cases.
+    /// safe side of the choice.
     #[inline]
-    fn calling_host(&mut self) -> Result<(), ResourceError> {
+    fn calling_host(&mut self, site: Option<(Module, usize)>) -> Result<(), ResourceError> {
         self.crossing = Crossing::None;
         if self.limiter.host_call_fits() {
             self.limiter.host_calling()?;
             self.crossing = Crossing::Counted;
+        } else if let Some(at_call) =
+            site.and_then(|(module, offset)| self.is_call_site(&module, offset))
+        {
+            if at_call {
+                return self.limiter.host_calling();
+            }
         } else if self.epoch_due() {
             self.crossing = Crossing::OverLimit;
         } else {
@@ -246,10 +295,9 @@ impl Governor {
         self.hook_counts_host_calls = true;
     }
 
-    /// Whether the call hook counts host calls ([`hook_counts_host_calls`] was called): once
-    /// an instance can reach an uncounted host function.
-    ///
-    /// [`hook_counts_host_calls`]: Self::hook_counts_host_calls
+    /// Whether the call hook counts host calls: from the instantiation of the first code in
+    /// the store that can reach a host function that does not count itself (a plain
+    /// linker's import, a function handed in). Until then every import counts itself.
     pub const fn hook_counts(&self) -> bool {
         self.hook_counts_host_calls
     }

@@ -48,6 +48,7 @@
     )
 )]
 
+mod call_sites;
 mod counting;
 mod engine;
 mod gate;
@@ -60,6 +61,7 @@ mod store;
 mod ticker;
 mod trap;
 
+pub use call_sites::CallSites;
 pub use counting::{CountedFunc, CountingLinker};
 pub use engine::{CallHookNeeded, EngineOptions, GovernedEngine};
 pub use gate::{Admitted, AdmittedComponent, AdmittedModule, Binary, GateError};

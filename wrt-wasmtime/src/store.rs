@@ -3,7 +3,10 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use wasmtime::{AsContextMut, CallHook, Instance, Linker, Store, StoreContextMut, UpdateDeadline};
+use wasmtime::{
+    AsContextMut, CallHook, Instance, Linker, Module, Store, StoreContextMut, UpdateDeadline,
+    WasmBacktrace,
+};
 
 use crate::gate::AdmittedModule;
 use crate::governor::Governor;
@@ -81,16 +84,23 @@ fn call_hook<T: HasGovernor>(
 ) -> wasmtime::Result<()> {
     match hook {
         CallHook::CallingHost => {
+            let governor = context.data_mut().governor();
+            let (fuel_on, wants_site) = (governor.fuel_on(), governor.wants_crossing_site());
             // Reading the fuel of a store without fuel builds an error: ask only when on.
-            let fuel_left = if context.data_mut().governor().fuel_on() {
+            let fuel_left = if fuel_on {
                 context.get_fuel().ok()
+            } else {
+                None
+            };
+            let site = if wants_site {
+                crossing_site(&context)
             } else {
                 None
             };
             context
                 .data_mut()
                 .governor()
-                .host_crossing(fuel_left)
+                .host_crossing(fuel_left, site)
                 .map_err(LimitTrap::error)
         }
         CallHook::ReturningFromHost => context
@@ -101,6 +111,17 @@ fn call_hook<T: HasGovernor>(
         CallHook::CallingWasm => wasm_crossing(context, true),
         CallHook::ReturningFromWasm => wasm_crossing(context, false),
     }
+}
+
+/// Where the crossing under way left Wasm: the module and offset of the innermost Wasm
+/// frame's instruction (a call for an import; a growth, `elem.drop`, loop header or function
+/// start for wasmtime's own). `None` when the engine keeps no backtraces.
+#[cold]
+#[inline(never)]
+fn crossing_site<T>(context: &StoreContextMut<'_, T>) -> Option<(Module, usize)> {
+    let backtrace = WasmBacktrace::capture(context);
+    let frame = backtrace.frames().first()?;
+    Some((frame.module().clone(), frame.module_offset()?))
 }
 
 /// Fills the store's fuel with what the period has left (and the spare unit the booking
@@ -170,12 +191,19 @@ pub(crate) fn hook_counts_host_calls<T: HasGovernor + 'static>(store: &mut Store
 
 /// Prepares the store for an instance of `module`: if its code can reach a host function
 /// that does not count itself (see [`reaches_uncounted_host`]), the call hook counts host
-/// calls from now on.
+/// calls from now on; and the governor learns the module's call sites, if admission read
+/// them.
 pub(crate) fn admit_reach<T: HasGovernor + 'static>(
     store: &mut Store<T>,
     module: &AdmittedModule,
     imports_count_themselves: bool,
 ) {
+    if let Some(sites) = module.call_sites() {
+        store
+            .data_mut()
+            .governor()
+            .knows_code(module.module(), sites);
+    }
     if reaches_uncounted_host(module.module(), imports_count_themselves) {
         hook_counts_host_calls(store);
     }

@@ -8,6 +8,7 @@ mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use common::plain_tick;
 use wasmtime::{Caller, Func, Linker, Store};
@@ -114,22 +115,48 @@ fn the_engines_own_crossings_are_no_host_calls_in_code_that_reaches_no_host_func
     }
 }
 
-const TICK_THEN_GROW: &str = r#"(module (import "host" "tick" (func $tick)) (memory 1)
+/// One import call, then growth of a memory and a table and an `elem.drop`; `tick` calls
+/// the import once more.
+const TICK_THEN_GROW: &str = r#"(module (import "host" "tick" (func $tick))
+  (memory 1) (table 1 funcref) (func $f) (elem $passive func $f)
   (func (export "run") (result i32)
-    (call $tick) (drop (memory.grow (i32.const 1))) (memory.grow (i32.const 1)))
+    (call $tick)
+    (drop (table.grow (ref.null func) (i32.const 1)))
+    (elem.drop $passive)
+    (drop (memory.grow (i32.const 1)))
+    (memory.grow (i32.const 1)))
   (func (export "tick") (call $tick)))"#;
+
+/// Runs `run` of [`TICK_THEN_GROW`] (its growth must go through past `max_host_calls: 1`)
+/// and then `tick` (refused): the error of `tick`.
+fn grow_past_the_limit_then_tick(
+    store: &mut Store<Governed<()>>,
+    instance: wasmtime::Instance,
+) -> wasmtime::Error {
+    let run = instance
+        .get_typed_func::<(), i32>(&mut *store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut *store, ()).unwrap(), 2);
+    let tick = instance
+        .get_typed_func::<(), ()>(&mut *store, "tick")
+        .unwrap();
+    tick.call(&mut *store, ()).unwrap_err()
+}
+
+fn one_host_call() -> ResourceLimits {
+    ResourceLimits {
+        max_host_calls: 1,
+        ..ResourceLimits::default()
+    }
+}
 
 /// Before the fix, once a hooked store had made its last allowed host call, the next
 /// `memory.grow` trapped as one host call too many, counting imports or not.
 #[test]
 fn counting_imports_in_a_hooked_store_leave_growth_alone_past_the_limit() {
     let engine = engine(false);
-    let limits = ResourceLimits {
-        max_host_calls: 1,
-        ..ResourceLimits::default()
-    };
-    let module = module(&engine, TICK_THEN_GROW, &limits);
-    let mut store = hooked(&engine, limits);
+    let module = module(&engine, TICK_THEN_GROW, &one_host_call());
+    let mut store = hooked(&engine, one_host_call());
     let ran = Arc::new(AtomicU64::new(0));
     let seen = Arc::clone(&ran);
     let mut linker = CountingLinker::new(engine.engine());
@@ -139,18 +166,31 @@ fn counting_imports_in_a_hooked_store_leave_growth_alone_past_the_limit() {
         })
         .unwrap();
     let instance = linker.instantiate(&mut store, &module).unwrap();
-    let run = instance
-        .get_typed_func::<(), i32>(&mut store, "run")
-        .unwrap();
-    assert_eq!(run.call(&mut store, ()).unwrap(), 2);
+    let refused = grow_past_the_limit_then_tick(&mut store, instance);
     // The limit still holds for imports, before their function runs.
-    let tick = instance
-        .get_typed_func::<(), ()>(&mut store, "tick")
-        .unwrap();
-    let refused = tick.call(&mut store, ()).unwrap_err();
     assert_eq!(exceeded(&refused), Some(LimitKind::HostCalls));
     assert_eq!(ran.load(Ordering::Relaxed), 1);
     assert_eq!(store.data().governor.limiter().usage().host_calls_made, 1);
+}
+
+/// Before the fix, a store whose hook counts host calls (a plain linker's imports) refused
+/// every growth and `elem.drop` past `max_host_calls` as a host call. Now the crossing's
+/// site decides: a growth is no call instruction, so it goes through, and the import at a
+/// call instruction is refused before its function runs.
+#[test]
+fn past_the_limit_where_the_crossing_left_wasm_tells_an_import_from_the_engines_own() {
+    let engine = engine(false);
+    let module = module(&engine, TICK_THEN_GROW, &one_host_call());
+    let mut store = hooked(&engine, one_host_call());
+    let (linker, ran) = plain_tick(&engine);
+    let instance = instantiate(&mut store, &linker, &module).unwrap();
+    assert!(store.data().governor.hook_counts());
+    let refused = grow_past_the_limit_then_tick(&mut store, instance);
+    assert_eq!(exceeded(&refused), Some(LimitKind::HostCalls));
+    assert_eq!(ran.load(Ordering::Relaxed), 1);
+    let limiter = store.data().governor.limiter();
+    assert_eq!(limiter.usage().host_calls_made, 1);
+    assert_eq!(limiter.refusals().by_limit(LimitKind::HostCalls), 1);
 }
 
 /// An endless loop in code that imports a plain linker's function (so the hook counts host
@@ -245,4 +285,39 @@ fn a_host_function_handed_in_as_a_reference_is_a_counted_host_call() {
     assert_eq!(exceeded(&refused), Some(LimitKind::HostCalls));
     assert_eq!(ran.load(Ordering::Relaxed), 0);
     assert!(store.data().governor.hook_counts());
+}
+
+/// Two import calls in a row: no epoch check comes between them.
+const TICK_TWICE: &str = r#"(module (import "host" "tick" (func $tick))
+  (func (export "run") (call $tick) (call $tick)))"#;
+
+/// Before the fix, an import called past `max_host_calls` while an epoch check was due (the
+/// ticker had moved on during the allowed call) ran, and was refused only at its return:
+/// the hook could not tell it from the epoch check. Its call instruction now tells.
+#[test]
+fn an_import_past_the_limit_is_refused_before_it_runs_even_with_an_epoch_check_due() {
+    let engine = GovernedEngine::new(EngineOptions {
+        tick: Duration::from_millis(1),
+        fuel: false,
+    })
+    .unwrap();
+    let module = module(&engine, TICK_TWICE, &one_host_call());
+    let mut store = hooked(&engine, one_host_call());
+    let ran = Arc::new(AtomicU64::new(0));
+    let seen = Arc::clone(&ran);
+    let mut linker = Linker::new(engine.engine());
+    linker
+        .func_wrap("host", "tick", move || {
+            seen.fetch_add(1, Ordering::Relaxed);
+            // Long enough for the ticker to pass the store's epoch deadline.
+            std::thread::sleep(Duration::from_millis(20));
+        })
+        .unwrap();
+    let instance = instantiate(&mut store, &linker, &module).unwrap();
+    let run = instance
+        .get_typed_func::<(), ()>(&mut store, "run")
+        .unwrap();
+    let refused = run.call(&mut store, ()).unwrap_err();
+    assert_eq!(exceeded(&refused), Some(LimitKind::HostCalls));
+    assert_eq!(ran.load(Ordering::Relaxed), 1);
 }
