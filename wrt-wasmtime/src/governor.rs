@@ -181,6 +181,23 @@ impl Governor {
         self.charge_elapsed()
     }
 
+    /// The common crossing, decided with nothing read from the store: in a store without
+    /// fuel, either the hook does not count host calls or there is room under the limit.
+    /// `None` when the crossing needs [`host_crossing`](Self::host_crossing) (the fuel
+    /// left, or where it left Wasm).
+    #[inline]
+    pub(crate) fn host_crossing_at_once(&mut self) -> Option<Result<(), ResourceError>> {
+        if self.fuel_on {
+            return None;
+        }
+        if !self.hook_counts_host_calls {
+            return Some(Ok(()));
+        }
+        self.limiter
+            .host_call_fits()
+            .then(|| self.calling_host(None))
+    }
+
     /// Wasm leaves for the host, as the call hook sees it: an import or one of wasmtime's
     /// own libcalls. `fuel_left` is what the store holds, when it meters fuel.
     ///

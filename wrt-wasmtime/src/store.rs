@@ -83,26 +83,10 @@ fn call_hook<T: HasGovernor>(
     hook: CallHook,
 ) -> wasmtime::Result<()> {
     match hook {
-        CallHook::CallingHost => {
-            let governor = context.data_mut().governor();
-            let (fuel_on, wants_site) = (governor.fuel_on(), governor.wants_crossing_site());
-            // Reading the fuel of a store without fuel builds an error: ask only when on.
-            let fuel_left = if fuel_on {
-                context.get_fuel().ok()
-            } else {
-                None
-            };
-            let site = if wants_site {
-                crossing_site(&context)
-            } else {
-                None
-            };
-            context
-                .data_mut()
-                .governor()
-                .host_crossing(fuel_left, site)
-                .map_err(LimitTrap::error)
-        }
+        CallHook::CallingHost => match context.data_mut().governor().host_crossing_at_once() {
+            Some(crossed) => crossed.map_err(LimitTrap::error),
+            None => host_crossing(context),
+        },
         CallHook::ReturningFromHost => context
             .data_mut()
             .governor()
@@ -111,6 +95,30 @@ fn call_hook<T: HasGovernor>(
         CallHook::CallingWasm => wasm_crossing(context, true),
         CallHook::ReturningFromWasm => wasm_crossing(context, false),
     }
+}
+
+/// A crossing that needs to know what the store holds: the fuel left (in a store that
+/// meters it) and, past `max_host_calls`, where the crossing left Wasm.
+#[inline(never)]
+fn host_crossing<T: HasGovernor>(mut context: StoreContextMut<'_, T>) -> wasmtime::Result<()> {
+    let governor = context.data_mut().governor();
+    let (fuel_on, wants_site) = (governor.fuel_on(), governor.wants_crossing_site());
+    // Reading the fuel of a store without fuel builds an error: ask only when on.
+    let fuel_left = if fuel_on {
+        context.get_fuel().ok()
+    } else {
+        None
+    };
+    let site = if wants_site {
+        crossing_site(&context)
+    } else {
+        None
+    };
+    context
+        .data_mut()
+        .governor()
+        .host_crossing(fuel_left, site)
+        .map_err(LimitTrap::error)
 }
 
 /// Where the crossing under way left Wasm: the module and offset of the innermost Wasm
