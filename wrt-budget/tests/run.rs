@@ -95,6 +95,34 @@ fn the_fixture_prints_through_and_its_report_equals_what_wasmtime_reports() {
     assert_eq!(report["outcome"]["code"], 0);
 }
 
+/// Before the fix, `--max-host-calls 1` stopped the fixture at its first `memory.grow`,
+/// right after its one `fd_write`: the call hook took wasmtime's growth libcall for a
+/// second host call. Now where the crossing left Wasm shows it was no call.
+#[test]
+fn growth_after_the_last_allowed_host_call_is_no_host_call() {
+    let file = fixture("hello.wat");
+    let output = wrt_budget(
+        &[
+            "run",
+            "--json",
+            "--max-host-calls",
+            "1",
+            file.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = report_of(&output);
+    assert_eq!(report["host_calls"], 1);
+    assert_eq!(report["memory"]["grows_granted"], 5);
+    assert_eq!(report["outcome"]["kind"], "exited");
+}
+
 #[test]
 fn platform_memory_gives_the_same_report() {
     let file = fixture("hello.wat");
