@@ -28,6 +28,18 @@ fn wrt_budget(args: &[&str], stdin: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// `wrt-budget` with `args` and no stdin, which must exit 0: its JSON report.
+fn report_of_a_clean_run(args: &[&str]) -> serde_json::Value {
+    let output = wrt_budget(args, b"");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    report_of(&output)
+}
+
 fn report_of(output: &Output) -> serde_json::Value {
     let err = String::from_utf8_lossy(&output.stderr);
     let start = err
@@ -101,23 +113,13 @@ fn the_fixture_prints_through_and_its_report_equals_what_wasmtime_reports() {
 #[test]
 fn growth_after_the_last_allowed_host_call_is_no_host_call() {
     let file = fixture("hello.wat");
-    let output = wrt_budget(
-        &[
-            "run",
-            "--json",
-            "--max-host-calls",
-            "1",
-            file.to_str().unwrap(),
-        ],
-        b"",
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report = report_of(&output);
+    let report = report_of_a_clean_run(&[
+        "run",
+        "--json",
+        "--max-host-calls",
+        "1",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(report["host_calls"], 1);
     assert_eq!(report["memory"]["grows_granted"], 5);
     assert_eq!(report["outcome"]["kind"], "exited");
@@ -236,23 +238,27 @@ fn admission_refuses_before_anything_runs_and_bad_input_exits_2() {
 
 #[test]
 fn a_wasi_preview2_command_component_runs_too() {
-    let output = wrt_budget(
-        &[
-            "run",
-            "--json",
-            fixture("command_component.wat").to_str().unwrap(),
-        ],
-        b"",
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report = report_of(&output);
+    let file = fixture("command_component.wat");
+    let report = report_of_a_clean_run(&["run", "--json", file.to_str().unwrap()]);
     assert_eq!(report["kind"], "component");
     assert_eq!(report["memory"]["peak"], 3 * 65_536);
+    assert_eq!(report["memory"]["grows_granted"], 1);
+}
+
+/// Before the fix, `--max-host-calls 0` stopped the command component (exit 3) at its
+/// `memory.grow`: the call hook took wasmtime's growth libcall for a host call, and nothing
+/// knew the component's code. Its call sites, read at admission, now show it was no call.
+#[test]
+fn a_components_growth_is_no_host_call_either() {
+    let file = fixture("command_component.wat");
+    let report = report_of_a_clean_run(&[
+        "run",
+        "--json",
+        "--max-host-calls",
+        "0",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(report["host_calls"], 0);
     assert_eq!(report["memory"]["grows_granted"], 1);
 }
 

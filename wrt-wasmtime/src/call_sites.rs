@@ -10,19 +10,21 @@
 use std::sync::Arc;
 
 use wasmparser::{Operator, Parser, Payload};
+use wasmtime::Module;
 
-/// The module offsets of a core module's call instructions (`call`, `call_indirect`,
-/// `call_ref` and their `return_` forms), sorted: 4 bytes per call site, shared by every
-/// clone.
+/// The offsets of a binary's call instructions (`call`, `call_indirect`, `call_ref` and
+/// their `return_` forms), sorted: 4 bytes per call site, shared by every clone. For a
+/// component, those of all its core modules, as offsets into the component's bytes (which
+/// is how wasmtime reports the frames of a component's code).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallSites {
     offsets: Arc<[u32]>,
 }
 
 impl CallSites {
-    /// Reads the call sites of a core module's bytes; `None` when they cannot be read (not
-    /// a module wasmparser can read, or offsets past 4 GiB), which leaves every crossing of
-    /// that code undecided.
+    /// Reads the call sites of a core module's or a component's bytes; `None` when they
+    /// cannot be read (not a binary wasmparser can read, or offsets past 4 GiB), which
+    /// leaves every crossing of that code undecided.
     pub(crate) fn read(bytes: &[u8]) -> Option<Self> {
         let mut offsets = Vec::new();
         for payload in Parser::new(0).parse_all(bytes) {
@@ -56,6 +58,74 @@ impl CallSites {
     /// `true` when the module calls nothing.
     pub fn is_empty(&self) -> bool {
         self.offsets.is_empty()
+    }
+}
+
+/// The call sites of the code a store runs, as far as they are known: each admitted core
+/// module's (its frames are told by their `Module`), and those of the one component binary
+/// the store instantiated (the frames of a component's core modules belong to no module
+/// instantiated on its own, so any other frame is that component's).
+#[derive(Debug, Default)]
+pub(crate) struct KnownCode {
+    modules: Vec<(Module, CallSites)>,
+    component: Option<CallSites>,
+    /// Code was instantiated that nothing here has read (through `instantiating`, or a
+    /// second component binary): a frame of no listed module cannot be placed.
+    unplaced: bool,
+}
+
+impl KnownCode {
+    /// Whether any call sites are known.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.modules.is_empty() && self.component.is_none()
+    }
+
+    /// An instantiated core module, with its call sites when they were read.
+    pub(crate) fn add_module(&mut self, module: &Module, sites: Option<&CallSites>) {
+        let Some(sites) = sites else {
+            self.unplaced = true;
+            return;
+        };
+        if !self
+            .modules
+            .iter()
+            .any(|(known, _)| Module::same(known, module))
+        {
+            self.modules.push((module.clone(), sites.clone()));
+        }
+    }
+
+    /// An instantiated component, with its call sites when they were read. A second one
+    /// with other call sites leaves frames outside the listed modules unplaced.
+    pub(crate) fn add_component(&mut self, sites: Option<&CallSites>) {
+        match (&self.component, sites) {
+            (None, Some(sites)) => self.component = Some(sites.clone()),
+            (Some(known), Some(sites)) if known == sites => {}
+            _ => self.unplaced = true,
+        }
+    }
+
+    /// Code nothing has read was instantiated.
+    pub(crate) fn add_unread(&mut self) {
+        self.unplaced = true;
+    }
+
+    /// Whether the instruction at `offset` of a frame of `module` is a call; `None` when
+    /// the frame's code is not known.
+    pub(crate) fn is_call_at(&self, module: &Module, offset: usize) -> Option<bool> {
+        if let Some((_, sites)) = self
+            .modules
+            .iter()
+            .find(|(known, _)| Module::same(known, module))
+        {
+            return Some(sites.is_call_at(offset));
+        }
+        if self.unplaced {
+            return None;
+        }
+        self.component
+            .as_ref()
+            .map(|sites| sites.is_call_at(offset))
     }
 }
 
@@ -102,6 +172,21 @@ mod tests {
             assert!(!sites.is_call_at(at + 1));
         }
         assert!(!sites.is_call_at(usize::MAX));
+    }
+
+    #[test]
+    fn a_components_call_sites_are_offsets_into_the_components_bytes() {
+        let bytes = wat::parse_str(
+            r#"(component
+              (core module $first (func (export "f")))
+              (core module $second (func $g) (func (export "h") (call $g) (call $g))))"#,
+        )
+        .unwrap();
+        let sites = CallSites::read(&bytes).unwrap();
+        assert_eq!(sites.len(), 2);
+        for &offset in sites.offsets.iter() {
+            assert_eq!(bytes[offset as usize], 0x10);
+        }
     }
 
     #[test]

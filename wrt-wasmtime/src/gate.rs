@@ -38,6 +38,10 @@ impl Binary for Component {
     fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self> {
         Component::new(engine, bytes)
     }
+
+    fn call_sites(bytes: &[u8]) -> Option<CallSites> {
+        CallSites::read(bytes)
+    }
 }
 
 /// A binary that admission accepted under a component's limits, compiled. Only an admitted
@@ -102,7 +106,8 @@ impl<B: Binary> Admitted<B> {
         &self.report
     }
 
-    /// The call instructions of the code, when it is a core module.
+    /// The call instructions of the code (for a component, of all its core modules, as
+    /// offsets into the component's bytes).
     pub const fn call_sites(&self) -> Option<&CallSites> {
         self.call_sites.as_ref()
     }

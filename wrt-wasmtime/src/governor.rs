@@ -11,7 +11,7 @@ use wrt_foundation::clock::StdClock;
 use wrt_foundation::{Clock, Timestamp};
 use wrt_metrics::{MetricsSource, Report};
 
-use crate::call_sites::CallSites;
+use crate::call_sites::{CallSites, KnownCode};
 use crate::trap::LimitTrap;
 
 /// The engine-neutral [`StoreLimiter`] of one store, with the clock and fuel bookkeeping that
@@ -37,9 +37,9 @@ pub struct Governor {
     /// leave the count to it: once an instance in the store can reach a host function that
     /// does not count itself.
     hook_counts_host_calls: bool,
-    /// The call sites of the store's admitted core modules: past `max_host_calls`, where a
-    /// crossing left Wasm tells an import from wasmtime's own crossing.
-    known_code: Vec<(Module, CallSites)>,
+    /// The call sites of the store's admitted code: past `max_host_calls`, where a crossing
+    /// left Wasm tells an import from wasmtime's own crossing.
+    known_code: KnownCode,
 }
 
 /// What the call hook made of the crossing from Wasm to the host under way.
@@ -107,7 +107,7 @@ impl Governor {
             epoch_deadline: 0,
             call_hook_on: false,
             hook_counts_host_calls: false,
-            known_code: Vec::new(),
+            known_code: KnownCode::default(),
         }
     }
 
@@ -231,36 +231,32 @@ impl Governor {
         self.hook_counts_host_calls && !self.known_code.is_empty() && !self.limiter.host_call_fits()
     }
 
-    /// The call sites of `module`, whose instances run in this store.
-    pub(crate) fn knows_code(&mut self, module: &Module, sites: &CallSites) {
-        if !self
-            .known_code
-            .iter()
-            .any(|(known, _)| Module::same(known, module))
-        {
-            self.known_code.push((module.clone(), sites.clone()));
-        }
+    /// `module` is instantiated in this store; `sites` are its call sites, if read.
+    pub(crate) fn runs_module(&mut self, module: &Module, sites: Option<&CallSites>) {
+        self.known_code.add_module(module, sites);
     }
 
-    /// Whether the instruction at `offset` of `module` is a call; `None` for code whose
-    /// call sites are not known.
-    fn is_call_site(&self, module: &Module, offset: usize) -> Option<bool> {
-        self.known_code
-            .iter()
-            .find(|(known, _)| Module::same(known, module))
-            .map(|(_, sites)| sites.is_call_at(offset))
+    /// An admitted component is instantiated in this store; `sites` are its call sites.
+    pub(crate) fn runs_component(&mut self, sites: Option<&CallSites>) {
+        self.known_code.add_component(sites);
+    }
+
+    /// Code nobody has read is instantiated in this store (through
+    /// [`instantiating`](crate::instantiating)).
+    pub(crate) fn runs_unread_code(&mut self) {
+        self.known_code.add_unread();
     }
 
     /// A crossing in a store whose hook counts host calls: counted as a host call until it
     /// shows itself to be one of the engine's own libcalls.
     ///
     /// One over `max_host_calls` is decided by `site`, where the crossing left Wasm, when
-    /// that code's call sites are known (a core module admitted under the limit): at a call
+    /// that code's call sites are known (an admitted module or component): at a call
     /// instruction it is an import, refused before its function runs; anywhere else it is
     /// wasmtime's own (a growth, `elem.drop`, the epoch check) and goes through uncounted.
-    /// Otherwise (a component's code) it is refused at once, unless an epoch check is due:
-    /// an epoch tick after the last allowed import must not trap as a host call, so that
-    /// crossing is refused only once it shows itself to be an import.
+    /// Otherwise (code instantiated through `instantiating`) it is refused at once, unless
+    /// an epoch check is due: an epoch tick after the last allowed import must not trap as
+    /// a host call, so that crossing is refused only once it shows itself to be an import.
     ///
     /// What this cannot tell: under the limit, an `elem.drop` is counted as a host call;
     /// past it, in code whose call sites are not known, a `memory.grow`, `table.grow` or
@@ -274,7 +270,7 @@ impl Governor {
             self.limiter.host_calling()?;
             self.crossing = Crossing::Counted;
         } else if let Some(at_call) =
-            site.and_then(|(module, offset)| self.is_call_site(&module, offset))
+            site.and_then(|(module, offset)| self.known_code.is_call_at(&module, offset))
         {
             if at_call {
                 return self.limiter.host_calling();

@@ -68,6 +68,6 @@ pub use gate::{Admitted, AdmittedComponent, AdmittedModule, Binary, GateError};
 pub use governor::Governor;
 #[cfg(target_os = "linux")]
 pub use platform_memory::{DEFAULT_RESERVATION, PlatformMemoryCreator, PlatformMemoryError};
-pub use store::{Governed, HasGovernor, instantiate, instantiating};
+pub use store::{Governed, HasGovernor, instantiate, instantiate_component, instantiating};
 pub use ticker::EpochTicker;
 pub use trap::{LimitTrap, limit_refusal};

@@ -8,7 +8,7 @@ use wasmtime::{
     WasmBacktrace,
 };
 
-use crate::gate::AdmittedModule;
+use crate::gate::{AdmittedComponent, AdmittedModule};
 use crate::governor::Governor;
 use crate::reach::reaches_uncounted_host;
 use crate::trap::LimitTrap;
@@ -173,19 +173,42 @@ fn wasm_crossing<T: HasGovernor>(
 /// Runs `instantiate` as one instantiation of the store's component: counts it against
 /// `max_instances` first (and gives it back if it fails before the engine built anything
 /// of it, as a link error does), and tells the limiter that growths from zero are
-/// creations while it runs. Use it for components and linkers of any kind (WASI command components);
-/// [`instantiate`] is the shorthand for core modules.
+/// creations while it runs. Use it for linkers of any kind; [`instantiate`] (core modules)
+/// and [`instantiate_component`] (components, WASI command components) are the shorthands
+/// for admitted binaries, and know more (below).
 ///
 /// The imports of such a linker do not count themselves, so from here on the store's call
 /// hook counts host calls (a store made without it,
 /// [`GovernedEngine::store_counting_imports`](crate::GovernedEngine::store_counting_imports),
-/// gets it first): they are counted whichever linker is used.
+/// gets it first): they are counted whichever linker is used. The code instantiated here is
+/// not seen, so past `max_host_calls` no crossing of the store's code that is not known
+/// otherwise can be told from an import: each is refused, the safe side.
 pub fn instantiating<T: HasGovernor + 'static, R>(
     store: &mut Store<T>,
     instantiate: impl FnOnce(&mut Store<T>) -> wasmtime::Result<R>,
 ) -> wasmtime::Result<R> {
+    store.data_mut().governor().runs_unread_code();
     hook_counts_host_calls(store);
     instantiating_counted(store, instantiate)
+}
+
+/// Instantiates an admitted component in a governed store, as [`instantiating`] does, and
+/// tells the governor the component's call sites: past `max_host_calls`, a crossing of its
+/// code at a call instruction is an import, refused before it runs, and any other (a
+/// `memory.grow`, say) is wasmtime's own and goes through.
+pub fn instantiate_component<T: HasGovernor + 'static>(
+    store: &mut Store<T>,
+    linker: &wasmtime::component::Linker<T>,
+    component: &AdmittedComponent,
+) -> wasmtime::Result<wasmtime::component::Instance> {
+    store
+        .data_mut()
+        .governor()
+        .runs_component(component.call_sites());
+    hook_counts_host_calls(store);
+    instantiating_counted(store, |store| {
+        linker.instantiate(&mut *store, component.component())
+    })
 }
 
 /// From now on the store's call hook counts host calls: an instance is about to be able to
@@ -206,12 +229,10 @@ pub(crate) fn admit_reach<T: HasGovernor + 'static>(
     module: &AdmittedModule,
     imports_count_themselves: bool,
 ) {
-    if let Some(sites) = module.call_sites() {
-        store
-            .data_mut()
-            .governor()
-            .knows_code(module.module(), sites);
-    }
+    store
+        .data_mut()
+        .governor()
+        .runs_module(module.module(), module.call_sites());
     if reaches_uncounted_host(module.module(), imports_count_themselves) {
         hook_counts_host_calls(store);
     }

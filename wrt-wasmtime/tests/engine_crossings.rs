@@ -321,3 +321,55 @@ fn an_import_past_the_limit_is_refused_before_it_runs_even_with_an_epoch_check_d
     assert_eq!(exceeded(&refused), Some(LimitKind::HostCalls));
     assert_eq!(ran.load(Ordering::Relaxed), 1);
 }
+
+/// A component whose core module calls the host's `tick`, then grows its memory; `tick`
+/// calls it once more.
+const COMPONENT_TICK_THEN_GROW: &str = r#"(component
+  (import "tick" (func $tick))
+  (core func $lowered (canon lower (func $tick)))
+  (core instance $host (export "tick" (func $lowered)))
+  (core module $m
+    (import "host" "tick" (func $tick))
+    (memory 1)
+    (func (export "run") (result i32)
+      (call $tick) (drop (memory.grow (i32.const 1))) (memory.grow (i32.const 1)))
+    (func (export "tick") (call $tick)))
+  (core instance $i (instantiate $m (with "host" (instance $host))))
+  (func (export "run") (result u32) (canon lift (core func $i "run")))
+  (func (export "tick") (canon lift (core func $i "tick"))))"#;
+
+/// Before the fix, a component's growth past `max_host_calls` was refused as a host call:
+/// nothing knew its code. Its call sites now tell (wasmtime reports its core modules'
+/// frames at offsets into the component's bytes).
+#[test]
+fn a_components_growth_past_the_limit_goes_through_and_its_import_is_refused() {
+    use wasmtime::component::Linker as ComponentLinker;
+    use wrt_wasmtime::{AdmittedComponent, instantiate_component};
+
+    let engine = engine(false);
+    let bytes = wat::parse_str(COMPONENT_TICK_THEN_GROW).unwrap();
+    let component = AdmittedComponent::new(engine.engine(), &bytes, &one_host_call()).unwrap();
+    let mut store = hooked(&engine, one_host_call());
+    let ran = Arc::new(AtomicU64::new(0));
+    let seen = Arc::clone(&ran);
+    let mut linker = ComponentLinker::new(engine.engine());
+    linker
+        .root()
+        .func_wrap("tick", move |_, (): ()| {
+            seen.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        })
+        .unwrap();
+    let instance = instantiate_component(&mut store, &linker, &component).unwrap();
+    let run = instance
+        .get_typed_func::<(), (u32,)>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), (2,));
+    let tick = instance
+        .get_typed_func::<(), ()>(&mut store, "tick")
+        .unwrap();
+    let refused = tick.call(&mut store, ()).unwrap_err();
+    assert_eq!(exceeded(&refused), Some(LimitKind::HostCalls));
+    assert_eq!(ran.load(Ordering::Relaxed), 1);
+    assert_eq!(store.data().governor.limiter().usage().host_calls_made, 1);
+}

@@ -9,7 +9,7 @@ use wrt_component::ResourceLimits;
 use wrt_component::admission::Policy;
 use wrt_wasmtime::{
     AdmittedComponent, AdmittedModule, GovernedEngine, Governor, HasGovernor, instantiate,
-    instantiating,
+    instantiate_component,
 };
 
 use super::Failure;
@@ -183,9 +183,7 @@ impl Job<'_> {
             .map(|(name, _)| name.to_string())
             .find(|name| name.starts_with("wasi:cli/run@0.2"))
             .ok_or_else(|| error("not a WASI command component (no `wasi:cli/run@0.2` export)"))?;
-        let instance = instantiating(&mut store, |store| {
-            linker.instantiate(store, component.component())
-        });
+        let instance = instantiate_component(&mut store, &linker, &component);
         let instance = match self.instantiated("component", instance, &store.data().governor)? {
             Ok(instance) => instance,
             Err(report) => return Ok(report),
