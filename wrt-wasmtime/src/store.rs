@@ -196,6 +196,29 @@ pub fn instantiating<T: HasGovernor + 'static, R>(
 /// tells the governor the component's call sites: past `max_host_calls`, a crossing of its
 /// code at a call instruction is an import, refused before it runs, and any other (a
 /// `memory.grow`, say) is wasmtime's own and goes through.
+///
+/// ```
+/// use wasmtime::component::Linker;
+/// use wrt_component::{ComponentId, ResourceLimits};
+/// use wrt_wasmtime::{AdmittedComponent, EngineOptions, GovernedEngine, instantiate_component};
+///
+/// let engine = GovernedEngine::new(EngineOptions::default())?;
+/// // No host call allowed; the component's `memory.grow` is not one.
+/// let limits = ResourceLimits { max_host_calls: 0, ..ResourceLimits::default() };
+/// let wasm = wat::parse_str(r#"(component
+///     (core module $m (memory 1)
+///       (func (export "grow") (result i32) (memory.grow (i32.const 1))))
+///     (core instance $i (instantiate $m))
+///     (func (export "grow") (result s32) (canon lift (core func $i "grow"))))"#)?;
+/// let component = AdmittedComponent::new(engine.engine(), &wasm, &limits)?;
+/// let mut store = engine.store(engine.governor(ComponentId(1), limits), ());
+/// let linker = Linker::new(engine.engine());
+/// let instance = instantiate_component(&mut store, &linker, &component)?;
+/// let grow = instance.get_typed_func::<(), (i32,)>(&mut store, "grow")?;
+/// assert_eq!(grow.call(&mut store, ())?, (1,));
+/// assert_eq!(store.data().governor.limiter().usage().host_calls_made, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn instantiate_component<T: HasGovernor + 'static>(
     store: &mut Store<T>,
     linker: &wasmtime::component::Linker<T>,
