@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use common::plain_tick;
+use common::{plain_tick, plain_tick_pausing};
 use wasmtime::{Caller, Func, Linker, Store};
 use wrt_component::engine::RefusalPolicy;
 use wrt_component::{ComponentId, LimitKind, ResourceError, ResourceLimits};
@@ -303,16 +303,8 @@ fn an_import_past_the_limit_is_refused_before_it_runs_even_with_an_epoch_check_d
     .unwrap();
     let module = module(&engine, TICK_TWICE, &one_host_call());
     let mut store = hooked(&engine, one_host_call());
-    let ran = Arc::new(AtomicU64::new(0));
-    let seen = Arc::clone(&ran);
-    let mut linker = Linker::new(engine.engine());
-    linker
-        .func_wrap("host", "tick", move || {
-            seen.fetch_add(1, Ordering::Relaxed);
-            // Long enough for the ticker to pass the store's epoch deadline.
-            std::thread::sleep(Duration::from_millis(20));
-        })
-        .unwrap();
+    // Long enough for the ticker to pass the store's epoch deadline.
+    let (linker, ran) = plain_tick_pausing(&engine, Duration::from_millis(20));
     let instance = instantiate(&mut store, &linker, &module).unwrap();
     let run = instance
         .get_typed_func::<(), ()>(&mut store, "run")
