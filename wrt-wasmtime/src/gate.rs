@@ -15,32 +15,17 @@ pub type GateError = wrt_component::admission::GateError<wasmtime::Error>;
 pub trait Binary: Sized + Clone {
     /// Compiles `bytes` for `engine`.
     fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self>;
-
-    /// The call instructions of the code in `bytes`, where the governor can use them to
-    /// tell an import from wasmtime's own crossing; `None` (the default) where it cannot.
-    fn call_sites(bytes: &[u8]) -> Option<CallSites> {
-        let _ = bytes;
-        None
-    }
 }
 
 impl Binary for Module {
     fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self> {
         Module::new(engine, bytes)
     }
-
-    fn call_sites(bytes: &[u8]) -> Option<CallSites> {
-        CallSites::read(bytes)
-    }
 }
 
 impl Binary for Component {
     fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self> {
         Component::new(engine, bytes)
-    }
-
-    fn call_sites(bytes: &[u8]) -> Option<CallSites> {
-        CallSites::read(bytes)
     }
 }
 
@@ -85,10 +70,10 @@ impl<B: Binary> Admitted<B> {
     ) -> Result<Self, GateError> {
         let report = judge(bytes, limits, policy)?;
         let binary = B::compile(engine, bytes).map_err(GateError::Compile)?;
-        // Read whatever the limits: a store may be governed by other limits than the ones
-        // the binary was admitted under, and past its `max_host_calls` they tell an import
-        // from wasmtime's own crossing.
-        let call_sites = B::call_sites(bytes);
+        // Read whatever the limits (a store may be governed by other limits than the ones
+        // the binary was admitted under) and whatever the binary: a module's and a
+        // component's are read alike.
+        let call_sites = CallSites::read(bytes);
         Ok(Self {
             binary,
             report,
