@@ -24,6 +24,12 @@
 //! `host_calls` also runs `wasmtime_call_hook_counter`, a reference and not a target: the
 //! plain store with a call hook that only counts host calls against a cap, the floor of any
 //! limit on host calls that wasmtime's call hook enforces.
+//!
+//! `host_calls_fuel` is `host_calls` on engines that meter fuel, both sides with fuel to
+//! spare (the baseline's store set to [`BASELINE_FUEL`], the governed one's `max_fuel`
+//! [`MAX_FUEL`]): there the governed store's hook reads the fuel left on every host crossing
+//! (an import called on burnt fuel is refused before it runs), which is what it measures.
+//! A reference with no target of its own.
 
 use core::hint::black_box;
 use core::time::Duration;
@@ -51,6 +57,10 @@ const LOOP: i32 = 100_000;
 const GROWS: i32 = 64;
 /// Host calls per Wasm call.
 const HOST_CALLS: i32 = 10_000;
+/// The governed store's `max_fuel` in `host_calls_fuel`: more than a bench run burns.
+const MAX_FUEL: u64 = 1 << 50;
+/// The plain store's fuel in `host_calls_fuel`, the same.
+const BASELINE_FUEL: u64 = MAX_FUEL;
 
 /// `grow(n)`: n times `memory.grow 1`; the page count at the end (-1 if a grow failed).
 const GROW: &str = r#"(module
@@ -331,6 +341,44 @@ fn host_calls(c: &mut Criterion) {
     group.finish();
 }
 
+fn host_calls_fuel(c: &mut Criterion) {
+    let mut group = c.benchmark_group("host_calls_fuel");
+
+    let mut config = wasmtime::Config::new();
+    config.consume_fuel(true);
+    let engine = Engine::new(&config).expect("an engine with fuel");
+    let module = wasmtime::Module::new(&engine, wasm(HOST_LOOP)).expect("compiled");
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("host", "tick", || {}).expect("linked");
+    let mut store = plain_store(&engine);
+    store.set_fuel(BASELINE_FUEL).expect("fuel is on");
+    let instance = linker.instantiate(&mut store, &module).expect("inst");
+    let run = instance
+        .get_typed_func::<i32, ()>(&mut store, "run")
+        .expect("run");
+    group.bench_function("wasmtime_store_limits", |b| {
+        b.iter(|| run.call(&mut store, black_box(HOST_CALLS)).expect("runs"));
+    });
+
+    let engine = GovernedEngine::new(EngineOptions {
+        fuel: true,
+        ..EngineOptions::default()
+    })
+    .expect("a governed engine with fuel");
+    let limits = ResourceLimits {
+        max_fuel: MAX_FUEL,
+        ..wrt_limits()
+    };
+    let module = AdmittedModule::new(engine.engine(), &wasm(HOST_LOOP), &limits).expect("admitted");
+    let mut linker = Linker::new(engine.engine());
+    linker.func_wrap("host", "tick", || {}).expect("linked");
+    let mut store = engine.store(engine.governor(C, limits), ());
+    let instance = instantiate(&mut store, &linker, &module).expect("inst");
+    bench_host_loop(&mut group, "governed", store, instance, governed_host_calls);
+
+    group.finish();
+}
+
 /// What one charge takes: a page and a resource.
 const CHARGE: (usize, usize) = (PAGE, 1);
 const CAPS: RuntimeBudget = RuntimeBudget {
@@ -446,6 +494,6 @@ criterion_group! {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .sample_size(20);
-    targets = compute, memory_grow, host_calls, budget
+    targets = compute, memory_grow, host_calls, host_calls_fuel, budget
 }
 criterion_main!(benches);
