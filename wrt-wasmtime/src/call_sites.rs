@@ -61,6 +61,19 @@ impl CallSites {
     }
 }
 
+/// Where a crossing into the host left Wasm, as a backtrace taken in the call hook shows it.
+#[derive(Debug, Clone)]
+pub(crate) enum Site {
+    /// No Wasm frame is on the stack: the host itself called a host function (an export
+    /// that is an import, say). wasmtime's own crossings are made by Wasm code only, so this
+    /// is always a host call.
+    NoWasm,
+    /// The innermost Wasm frame: its module and the module offset of its instruction.
+    At(Module, usize),
+    /// A Wasm frame whose offset wasmtime does not keep (address maps off).
+    Unknown,
+}
+
 /// The call sites of the code a store runs, as far as they are known: each admitted core
 /// module's (its frames are told by their `Module`), and those of the one component binary
 /// the store instantiated (the frames of a component's core modules belong to no module
@@ -75,11 +88,6 @@ pub(crate) struct KnownCode {
 }
 
 impl KnownCode {
-    /// Whether any call sites are known.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.modules.is_empty() && self.component.is_none()
-    }
-
     /// An instantiated core module, with its call sites when they were read.
     pub(crate) fn add_module(&mut self, module: &Module, sites: Option<&CallSites>) {
         let Some(sites) = sites else {
@@ -110,9 +118,20 @@ impl KnownCode {
         self.unplaced = true;
     }
 
+    /// Whether the crossing that left Wasm at `site` is a host call (a call instruction, or
+    /// no Wasm at all) rather than one of wasmtime's own; `None` when that cannot be told
+    /// (code nobody read, an offset wasmtime did not keep).
+    pub(crate) fn is_host_call_at(&self, site: &Site) -> Option<bool> {
+        match site {
+            Site::NoWasm => Some(true),
+            Site::At(module, offset) => self.is_call_at(module, *offset),
+            Site::Unknown => None,
+        }
+    }
+
     /// Whether the instruction at `offset` of a frame of `module` is a call; `None` when
     /// the frame's code is not known.
-    pub(crate) fn is_call_at(&self, module: &Module, offset: usize) -> Option<bool> {
+    fn is_call_at(&self, module: &Module, offset: usize) -> Option<bool> {
         if let Some((_, sites)) = self
             .modules
             .iter()

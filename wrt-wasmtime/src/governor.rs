@@ -11,7 +11,7 @@ use wrt_foundation::clock::StdClock;
 use wrt_foundation::{Clock, Timestamp};
 use wrt_metrics::{MetricsSource, Report};
 
-use crate::call_sites::{CallSites, KnownCode};
+use crate::call_sites::{CallSites, KnownCode, Site};
 use crate::trap::LimitTrap;
 
 /// The engine-neutral [`StoreLimiter`] of one store, with the clock and fuel bookkeeping that
@@ -46,15 +46,21 @@ pub struct Governor {
 ///
 /// wasmtime reports its own libcalls (`memory.grow`, `table.grow`, the epoch check, running
 /// out of fuel) through the same hook as imports. Under the limit they are told apart by
-/// what they do next: a growth or epoch callback inside the crossing shows it was the
-/// engine's. Past it, by where the crossing left Wasm, where that code's call sites are
-/// known ([`Governor::calling_host`]).
+/// what they do next: an epoch callback inside the crossing shows it was the engine's; a
+/// growth callback may be the engine's `memory.grow` or a host function growing a memory
+/// itself, so where the crossing left Wasm decides at its return. Past the limit, where it
+/// left Wasm decides at once, where that code's call sites are known
+/// ([`Governor::calling_host`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Crossing {
     /// None under way, or one already shown to be an import or the engine's.
     None,
     /// Counted as a host call, taken back if it proves to be the engine's.
     Counted,
+    /// Counted, and something in it grew (or failed to grow) a memory or table: wasmtime's
+    /// growth, or a host function's. Taken back at the return unless the crossing left Wasm
+    /// at a call instruction (or from no Wasm at all), where only a host function runs.
+    Grew,
     /// One host call more than `max_host_calls` allows, made while an epoch check was due,
     /// so it may be wasmtime's: refused as soon as it shows itself to be an import (it calls
     /// a [`CountingLinker`](crate::CountingLinker) function, enters Wasm, or returns without
@@ -211,7 +217,7 @@ impl Governor {
     pub(crate) fn host_crossing(
         &mut self,
         fuel_left: Option<u64>,
-        site: Option<(Module, usize)>,
+        site: Option<Site>,
     ) -> Result<(), ResourceError> {
         if fuel_left == Some(0) {
             self.book_fuel(0)?;
@@ -224,11 +230,12 @@ impl Governor {
 
     /// Whether the hook should find out where the crossing it is reporting left Wasm (a
     /// backtrace, a few microseconds): only past `max_host_calls`, where the answer decides
-    /// between refusing an import and letting wasmtime's own crossing through, and only
-    /// when some code's call sites are known.
+    /// between refusing an import and letting wasmtime's own crossing through (a crossing
+    /// from no Wasm at all is a host function the host called itself, whatever code the
+    /// store runs).
     #[inline]
     pub(crate) fn wants_crossing_site(&self) -> bool {
-        self.hook_counts_host_calls && !self.known_code.is_empty() && !self.limiter.host_call_fits()
+        self.hook_counts_host_calls && !self.limiter.host_call_fits()
     }
 
     /// `module` is instantiated in this store; `sites` are its call sites, if read.
@@ -250,27 +257,30 @@ impl Governor {
     /// A crossing in a store whose hook counts host calls: counted as a host call until it
     /// shows itself to be one of the engine's own libcalls.
     ///
-    /// One over `max_host_calls` is decided by `site`, where the crossing left Wasm, when
-    /// that code's call sites are known (an admitted module or component): at a call
+    /// One over `max_host_calls` is decided by `site`, where the crossing left Wasm: from no
+    /// Wasm at all it is a host function the host called itself, refused before it runs.
+    /// Where that code's call sites are known (an admitted module or component): at a call
     /// instruction it is an import, refused before its function runs; anywhere else it is
     /// wasmtime's own (a growth, `elem.drop`, the epoch check) and goes through uncounted.
     /// Otherwise (code instantiated through `instantiating`) it is refused at once, unless
     /// an epoch check is due: an epoch tick after the last allowed import must not trap as
     /// a host call, so that crossing is refused only once it shows itself to be an import.
     ///
-    /// What this cannot tell: under the limit, an `elem.drop` is counted as a host call;
-    /// past it, in code whose call sites are not known, a `memory.grow`, `table.grow` or
-    /// `elem.drop` is refused as one, and an import through a plain linker called while an
-    /// epoch check is due runs before it is refused at its return. Refusing too early is the
-    /// safe side of the choice.
+    /// What this cannot tell: under the limit, an `elem.drop`, a `memory.grow 0` and a
+    /// `table.grow 0` (wasmtime answers a growth by 0 without asking the limiter) are
+    /// counted as host calls, and in code whose call sites are not known a host function
+    /// that grows a memory or table is taken for wasmtime's growth and not counted; past
+    /// the limit, in such code, a `memory.grow`, `table.grow` or `elem.drop` is refused as
+    /// a host call, and an import through a plain linker called while an epoch check is due
+    /// runs before it is refused at its return. Refusing too early is the safe side of the
+    /// choice.
     #[inline]
-    fn calling_host(&mut self, site: Option<(Module, usize)>) -> Result<(), ResourceError> {
+    fn calling_host(&mut self, site: Option<Site>) -> Result<(), ResourceError> {
         self.crossing = Crossing::None;
         if self.limiter.host_call_fits() {
             self.limiter.host_calling()?;
             self.crossing = Crossing::Counted;
-        } else if let Some(at_call) =
-            site.and_then(|(module, offset)| self.known_code.is_call_at(&module, offset))
+        } else if let Some(at_call) = site.and_then(|site| self.known_code.is_host_call_at(&site))
         {
             if at_call {
                 return self.limiter.host_calling();
@@ -293,7 +303,7 @@ impl Governor {
         match core::mem::replace(&mut self.crossing, Crossing::None) {
             // Refused before the function runs.
             Crossing::OverLimit => self.limiter.host_calling(),
-            Crossing::Counted | Crossing::None => Ok(()),
+            Crossing::Counted | Crossing::Grew | Crossing::None => Ok(()),
         }
     }
 
@@ -329,13 +339,33 @@ impl Governor {
     /// being the engine's was an import through a plain linker: its function has run, and
     /// its result is refused with a trap (a [`CountingLinker`](crate::CountingLinker)
     /// function is refused before it runs).
+    ///
+    /// `None` when the crossing grew something: then where it left Wasm decides
+    /// ([`grown_crossing_returning`](Self::grown_crossing_returning)).
     #[inline]
-    pub(crate) fn returning_from_host(&mut self) -> Result<(), ResourceError> {
+    pub(crate) fn returning_from_host(&mut self) -> Option<Result<(), ResourceError>> {
+        if self.crossing == Crossing::Grew {
+            return None;
+        }
         self.limiter.growth_settled();
         if core::mem::replace(&mut self.crossing, Crossing::None) == Crossing::OverLimit {
-            return self.limiter.host_calling();
+            return Some(self.limiter.host_calling());
         }
-        Ok(())
+        Some(Ok(()))
+    }
+
+    /// The host returns to Wasm from a counted crossing in which a memory or table grew,
+    /// which left Wasm at `site`. At a call instruction (or from no Wasm at all) a host
+    /// function ran and grew it: the crossing stays a host call. Anywhere else it was
+    /// wasmtime's `memory.grow` or `table.grow`, and is taken back; so it is where the code
+    /// is not known (code nobody read), the side that keeps growth from counting as host
+    /// calls.
+    pub(crate) fn grown_crossing_returning(&mut self, site: &Site) {
+        self.limiter.growth_settled();
+        self.crossing = Crossing::None;
+        if self.known_code.is_host_call_at(site) != Some(true) {
+            self.limiter.engine_call();
+        }
     }
 
     /// Whether a failure report may give a permit's charge back. wasmtime also reports
@@ -348,12 +378,28 @@ impl Governor {
         self.call_hook_on
     }
 
-    /// The crossing under way is one of wasmtime's libcalls: not a host call.
+    /// The crossing under way is one of wasmtime's libcalls (the epoch check): not a host
+    /// call.
     #[inline]
     fn engine_crossing(&mut self) {
-        if core::mem::replace(&mut self.crossing, Crossing::None) == Crossing::Counted {
+        if matches!(
+            core::mem::replace(&mut self.crossing, Crossing::None),
+            Crossing::Counted | Crossing::Grew
+        ) {
             self.limiter.engine_call();
         }
+    }
+
+    /// A memory or table grows (or failed to) in the crossing under way. A counted crossing
+    /// is decided at its return ([`Crossing::Grew`]); one over the limit that was let through
+    /// as possibly the epoch check was the engine's after all, as a host function past the
+    /// limit of code whose call sites are known never runs.
+    #[inline]
+    fn growth_crossing(&mut self) {
+        self.crossing = match self.crossing {
+            Crossing::Counted | Crossing::Grew => Crossing::Grew,
+            Crossing::OverLimit | Crossing::None => Crossing::None,
+        };
     }
 
     /// The store meters fuel: from now on it is handed fuel and its burning is booked.
@@ -432,13 +478,13 @@ impl ResourceLimiter for Governor {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        self.engine_crossing();
+        self.growth_crossing();
         answer(self.limiter.memory_growing(current, desired, maximum))
     }
 
     fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
         log::debug!("memory growth failed: {error}");
-        self.engine_crossing();
+        self.growth_crossing();
         if self.refunds_failures() {
             self.limiter.memory_grow_failed();
         }
@@ -451,13 +497,13 @@ impl ResourceLimiter for Governor {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        self.engine_crossing();
+        self.growth_crossing();
         answer(self.limiter.table_growing(current, desired, maximum))
     }
 
     fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
         log::debug!("table growth failed: {error}");
-        self.engine_crossing();
+        self.growth_crossing();
         if self.refunds_failures() {
             self.limiter.table_grow_failed();
         }

@@ -4,10 +4,11 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use wasmtime::{
-    AsContextMut, CallHook, Instance, Linker, Module, Store, StoreContextMut, UpdateDeadline,
+    AsContextMut, CallHook, Instance, Linker, Store, StoreContextMut, UpdateDeadline,
     WasmBacktrace,
 };
 
+use crate::call_sites::Site;
 use crate::gate::{AdmittedComponent, AdmittedModule};
 use crate::governor::Governor;
 use crate::reach::reaches_uncounted_host;
@@ -87,11 +88,10 @@ fn call_hook<T: HasGovernor>(
             Some(crossed) => crossed.map_err(LimitTrap::error),
             None => host_crossing(context),
         },
-        CallHook::ReturningFromHost => context
-            .data_mut()
-            .governor()
-            .returning_from_host()
-            .map_err(LimitTrap::error),
+        CallHook::ReturningFromHost => match context.data_mut().governor().returning_from_host() {
+            Some(returned) => returned.map_err(LimitTrap::error),
+            None => grown_crossing_returning(context),
+        },
         CallHook::CallingWasm => wasm_crossing(context, true),
         CallHook::ReturningFromWasm => wasm_crossing(context, false),
     }
@@ -110,7 +110,7 @@ fn host_crossing<T: HasGovernor>(mut context: StoreContextMut<'_, T>) -> wasmtim
         None
     };
     let site = if wants_site {
-        crossing_site(&context)
+        Some(crossing_site(&context))
     } else {
         None
     };
@@ -121,15 +121,33 @@ fn host_crossing<T: HasGovernor>(mut context: StoreContextMut<'_, T>) -> wasmtim
         .map_err(LimitTrap::error)
 }
 
-/// Where the crossing under way left Wasm: the module and offset of the innermost Wasm
-/// frame's instruction (a call for an import; a growth, `elem.drop`, loop header or function
-/// start for wasmtime's own). `None` when the engine keeps no backtraces.
+/// The return of a counted crossing that grew a memory or table: where it left Wasm tells
+/// wasmtime's growth from a host function's (growths are rare, so the backtrace is too).
 #[cold]
 #[inline(never)]
-fn crossing_site<T>(context: &StoreContextMut<'_, T>) -> Option<(Module, usize)> {
-    let backtrace = WasmBacktrace::capture(context);
-    let frame = backtrace.frames().first()?;
-    Some((frame.module().clone(), frame.module_offset()?))
+fn grown_crossing_returning<T: HasGovernor>(
+    mut context: StoreContextMut<'_, T>,
+) -> wasmtime::Result<()> {
+    let site = crossing_site(&context);
+    context.data_mut().governor().grown_crossing_returning(&site);
+    Ok(())
+}
+
+/// Where the crossing under way left Wasm: the module and offset of the innermost Wasm
+/// frame's instruction (a call for an import; a growth, `elem.drop`, loop header or function
+/// start for wasmtime's own), or no Wasm frame at all (the host called a host function
+/// itself). Captured whatever the engine's backtrace setting, which only shapes traps.
+#[cold]
+#[inline(never)]
+fn crossing_site<T>(context: &StoreContextMut<'_, T>) -> Site {
+    let backtrace = WasmBacktrace::force_capture(context);
+    match backtrace.frames().first() {
+        None => Site::NoWasm,
+        Some(frame) => match frame.module_offset() {
+            Some(offset) => Site::At(frame.module().clone(), offset),
+            None => Site::Unknown,
+        },
+    }
 }
 
 /// Fills the store's fuel with what the period has left (and the spare unit the booking
