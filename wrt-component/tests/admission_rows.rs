@@ -382,3 +382,37 @@ fn every_budget_has_exactly_one_row_in_order() {
     let budgets: Vec<LimitKind> = report.rows.iter().map(|r| r.kind).collect();
     assert_eq!(budgets, LimitKind::ALL);
 }
+
+/// A start function or an export that is an imported function lets the host call the import
+/// with no Wasm in between (an engine whose hook misses such calls refuses it under a host
+/// call limit); a defined function in either place, or an import called from code, does not.
+#[test]
+fn imports_the_host_can_call_straight_are_counted() {
+    let count = |wat: &str| {
+        let Requirements::Module(module) =
+            wrt_component::admission::read_requirements(&wat::parse_str(wat).unwrap()).unwrap()
+        else {
+            panic!("not a module: {wat}");
+        };
+        let totals = admit(
+            &Requirements::Module(module.clone()),
+            &ResourceLimits::default(),
+        )
+        .totals;
+        (module.host_callable_imports, totals.host_callable_imports)
+    };
+    let import = r#"(import "host" "a" (func $a)) (import "host" "b" (func $b))"#;
+    assert_eq!(count(&format!("(module {import} (start $b))")), (1, 1));
+    assert_eq!(
+        count(&format!(
+            r#"(module {import} (export "a" (func $a)) (export "a2" (func $a)) (export "b" (func $b)))"#
+        )),
+        (3, 3)
+    );
+    assert_eq!(
+        count(&format!(
+            r#"(module {import} (func $f (call $a) (call $b)) (start $f) (export "f" (func $f)))"#
+        )),
+        (0, 0)
+    );
+}

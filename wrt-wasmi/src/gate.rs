@@ -2,8 +2,14 @@
 //! refused one never gets near a store and no memory of it is ever allocated.
 
 use wasmi::{Engine, Module};
-use wrt_component::ResourceLimits;
 use wrt_component::admission::{AdmissionReport, Policy, judge};
+use wrt_component::{LimitKind, ResourceLimits};
+
+/// What keeps `max_host_calls` from holding in wasmi: it runs a function the host calls
+/// straight (the start function, an export) without its call hook, so an import reached
+/// that way would run uncounted.
+const HOST_CALLABLE_IMPORTS: &str = "imported function(s) the host would call straight (a start \
+     function or an export that is an import), which wasmi runs without its call hook";
 
 /// Why a binary did not pass the gate (the shared admission error, with wasmi's).
 pub type GateError = wrt_component::admission::GateError<wasmi::Error>;
@@ -28,6 +34,32 @@ impl core::fmt::Debug for AdmittedModule {
 impl AdmittedModule {
     /// Judges `bytes` against `limits` (instantiation policy: refused only if instantiating
     /// it would already break a limit) and compiles it when admitted.
+    ///
+    /// Under a finite `max_host_calls`, a module whose start function or one of whose
+    /// exports is an imported function is refused
+    /// ([`GateError::Unenforceable`](wrt_component::admission::GateError::Unenforceable)):
+    /// wasmi runs a function the host calls straight without its call hook, so that import
+    /// would run uncounted. (wasmtime's hook sees such calls; the same module runs there.)
+    ///
+    /// ```
+    /// use wrt_component::admission::GateError;
+    /// use wrt_component::{LimitKind, ResourceLimits};
+    /// use wrt_wasmi::{AdmittedModule, EngineOptions, GovernedEngine};
+    ///
+    /// let engine = GovernedEngine::new(EngineOptions::default());
+    /// let reexport = wat::parse_str(
+    ///     r#"(module (import "host" "tick" (func $tick)) (export "run" (func $tick)))"#,
+    /// )
+    /// .unwrap();
+    /// let limits = ResourceLimits { max_host_calls: 10, ..ResourceLimits::default() };
+    /// let refused = AdmittedModule::new(engine.engine(), &reexport, &limits).unwrap_err();
+    /// assert!(matches!(
+    ///     refused,
+    ///     GateError::Unenforceable { limit: LimitKind::HostCalls, count: 1, .. }
+    /// ));
+    /// // With no limit on host calls there is nothing to escape.
+    /// assert!(AdmittedModule::new(engine.engine(), &reexport, &ResourceLimits::default()).is_ok());
+    /// ```
     pub fn new(engine: &Engine, bytes: &[u8], limits: &ResourceLimits) -> Result<Self, GateError> {
         Self::with_policy(engine, bytes, limits, Policy::Instantiation)
     }
@@ -41,6 +73,14 @@ impl AdmittedModule {
         policy: Policy,
     ) -> Result<Self, GateError> {
         let report = judge(bytes, limits, policy)?;
+        let count = report.totals.host_callable_imports;
+        if count > 0 && limits.max_host_calls != u64::MAX {
+            return Err(GateError::Unenforceable {
+                limit: LimitKind::HostCalls,
+                what: HOST_CALLABLE_IMPORTS,
+                count,
+            });
+        }
         let module = Module::new(engine, bytes).map_err(GateError::Compile)?;
         Ok(Self { module, report })
     }

@@ -14,8 +14,11 @@
 //! | [`AdmittedModule`] | admission: refused before any memory exists |
 //!
 //! wasmi has a call hook, so calls are counted there and no host function is wrapped.
-//! The hook sees every crossing (host → Wasm, Wasm → host and both returns); wasmi grows
-//! memories and tables without a crossing, so every host call counted is an import.
+//! The hook sees every crossing Wasm code makes (host → Wasm, Wasm → host and both
+//! returns); wasmi grows memories and tables without a crossing, so every host call counted
+//! is an import. A function the host calls straight (the start function, an export) runs
+//! without the hook, so [`AdmittedModule`] refuses, under a finite `max_host_calls`, a
+//! module that makes an import one of those.
 //!
 //! **Time.** wasmi has no epochs: `max_execution_time` is charged through the wrt
 //! [`Clock`](wrt_foundation::Clock) at every crossing of the call hook — where control comes

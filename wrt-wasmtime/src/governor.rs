@@ -280,8 +280,7 @@ impl Governor {
         if self.limiter.host_call_fits() {
             self.limiter.host_calling()?;
             self.crossing = Crossing::Counted;
-        } else if let Some(at_call) = site.and_then(|site| self.known_code.is_host_call_at(&site))
-        {
+        } else if let Some(at_call) = site.and_then(|site| self.known_code.is_host_call_at(&site)) {
             if at_call {
                 return self.limiter.host_calling();
             }

@@ -4,8 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use wasmtime::{
-    AsContextMut, CallHook, Instance, Linker, Store, StoreContextMut, UpdateDeadline,
-    WasmBacktrace,
+    AsContextMut, CallHook, Instance, Linker, Store, StoreContextMut, UpdateDeadline, WasmBacktrace,
 };
 
 use crate::call_sites::Site;
@@ -129,7 +128,10 @@ fn grown_crossing_returning<T: HasGovernor>(
     mut context: StoreContextMut<'_, T>,
 ) -> wasmtime::Result<()> {
     let site = crossing_site(&context);
-    context.data_mut().governor().grown_crossing_returning(&site);
+    context
+        .data_mut()
+        .governor()
+        .grown_crossing_returning(&site);
     Ok(())
 }
 

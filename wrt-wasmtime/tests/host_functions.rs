@@ -79,7 +79,11 @@ fn allocating_host_function(
         .unwrap();
     let stopped = run.call(&mut store, ()).unwrap_err();
     let exceeded = limit_refusal(&stopped).and_then(|refusal| refusal.exceeded_limit());
-    (ran.load(Ordering::Relaxed), host_calls_made(&store), exceeded)
+    (
+        ran.load(Ordering::Relaxed),
+        host_calls_made(&store),
+        exceeded,
+    )
 }
 
 /// Before the fix the growth inside the call took it for wasmtime's `memory.grow`: the call
@@ -125,7 +129,10 @@ fn the_programs_own_growth_between_imports_is_still_no_host_call() {
         .get_typed_func::<(), i32>(&mut store, "run")
         .unwrap();
     assert_eq!(run.call(&mut store, ()).unwrap(), 2);
-    assert_eq!((ran.load(Ordering::Relaxed), host_calls_made(&store)), (2, 2));
+    assert_eq!(
+        (ran.load(Ordering::Relaxed), host_calls_made(&store)),
+        (2, 2)
+    );
 }
 
 /// An export that is the import itself: the host's call of it has no Wasm frame under it.

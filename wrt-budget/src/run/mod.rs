@@ -79,7 +79,7 @@ pub(crate) struct Failure(pub(crate) u8, pub(crate) String);
 impl<E: core::fmt::Display> From<GateError<E>> for Failure {
     fn from(error: GateError<E>) -> Self {
         let status = match error {
-            GateError::Refused(_) => EXIT_REFUSED,
+            GateError::Refused(_) | GateError::Unenforceable { .. } => EXIT_REFUSED,
             GateError::Malformed(_) | GateError::Compile(_) => EXIT_ERROR,
             // A gate failure added later is an error, not a refusal: only `Refused` carries
             // a report that says the binary does not fit.

@@ -5,7 +5,7 @@ use alloc::boxed::Box;
 use core::fmt;
 
 use super::{AdmissionError, AdmissionReport, Policy, admit_with, read_requirements};
-use crate::limits::ResourceLimits;
+use crate::limits::{LimitKind, ResourceLimits};
 
 /// Why a binary did not pass an engine's admission gate; `E` is the engine's compile error.
 #[derive(Debug)]
@@ -18,6 +18,17 @@ pub enum GateError<E> {
     /// The engine could not compile it (a component given to a core-only engine, a proposal
     /// the engine lacks, an implementation limit).
     Compile(E),
+    /// The engine could not hold `limit` for this binary: `count` of its items (`what`)
+    /// would escape the engine's mechanism for it, so the binary is refused before anything
+    /// runs rather than run under a limit that does not hold.
+    Unenforceable {
+        /// The limit that would not hold.
+        limit: LimitKind,
+        /// What in the binary escapes it, and why.
+        what: &'static str,
+        /// How many such items the binary has.
+        count: u64,
+    },
 }
 
 impl<E: fmt::Display> fmt::Display for GateError<E> {
@@ -32,6 +43,10 @@ impl<E: fmt::Display> fmt::Display for GateError<E> {
             }
             Self::Malformed(error) => write!(f, "not a valid module or component: {error}"),
             Self::Compile(error) => write!(f, "the engine could not compile it: {error}"),
+            Self::Unenforceable { limit, what, count } => write!(
+                f,
+                "{limit} cannot be held in this engine for this binary: {count} {what}"
+            ),
         }
     }
 }

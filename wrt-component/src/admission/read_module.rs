@@ -5,7 +5,7 @@
 
 use alloc::string::{String, ToString};
 
-use wasmparser::{ElementItems, MemoryType, Payload, TableType, TypeRef};
+use wasmparser::{ElementItems, ExternalKind, MemoryType, Payload, TableType, TypeRef};
 
 use super::error::AdmissionError;
 use super::requirements::{MemoryRequirement, ModuleRequirements, Origin, TableRequirement};
@@ -50,7 +50,19 @@ pub(super) fn read_module_section(
         }
         Payload::GlobalSection(section) => module.globals.defined = section.count(),
         Payload::TagSection(section) => module.tags.defined = section.count(),
-        Payload::ExportSection(section) => module.exports = section.count(),
+        Payload::ExportSection(section) => {
+            module.exports = section.count();
+            for export in section.clone() {
+                let export = export?;
+                if export.kind == ExternalKind::Func && export.index < module.functions.imported {
+                    bump(&mut module.host_callable_imports);
+                }
+            }
+        }
+        // Imports come before the start section, so their count is known here.
+        Payload::StartSection { func, .. } if *func < module.functions.imported => {
+            bump(&mut module.host_callable_imports);
+        }
         Payload::ElementSection(section) => {
             for element in section.clone() {
                 let element = element?;

@@ -124,6 +124,11 @@ pub struct ModuleRequirements {
     pub imports: u32,
     /// Export entries of every kind.
     pub exports: u32,
+    /// Imported functions the host can call straight, with no Wasm code of the module in
+    /// between: the start function when it is an import, and each export of an imported
+    /// function. Such a call crosses from the host to the host, which an engine's call hook
+    /// may not see (wasmi's does not).
+    pub host_callable_imports: u32,
     /// Element segments.
     pub element_segments: u32,
     /// Elements (function indices or expressions) over all element segments.
@@ -151,6 +156,7 @@ impl ModuleRequirements {
     pub fn totals(&self, count_imports: bool) -> Totals {
         let mut totals = Totals {
             instances: 1,
+            host_callable_imports: u64::from(self.host_callable_imports),
             ..Totals::default()
         };
         for memory in self

@@ -32,6 +32,9 @@ pub struct Totals {
     /// Instantiations of imported or aliased-from-an-instance modules and components: their
     /// contents are not in this binary, so their needs are not in these totals.
     pub opaque_instantiations: u64,
+    /// Imported functions the host can call straight (a start function or an export that is
+    /// an import), over every core module instance.
+    pub host_callable_imports: u64,
 }
 
 impl Totals {
@@ -81,6 +84,7 @@ impl Totals {
         add(&mut self.unbounded_tables, other.unbounded_tables);
         add(&mut self.resource_types, other.resource_types);
         add(&mut self.opaque_instantiations, other.opaque_instantiations);
+        add(&mut self.host_callable_imports, other.host_callable_imports);
     }
 }
 
