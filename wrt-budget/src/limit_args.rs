@@ -29,7 +29,7 @@ pub struct LimitArgs {
     /// Core module and component instances.
     #[arg(long, value_name = "N")]
     pub max_instances: Option<String>,
-    /// Resource handles.
+    /// Resource handles (for `check` only: `run` counts no WASI handles and refuses it).
     #[arg(long, value_name = "N")]
     pub max_resources: Option<String>,
     /// Function calls per period (for `run`: entries from the host into Wasm).
@@ -41,7 +41,9 @@ pub struct LimitArgs {
     /// Execution time per period: 500us, 50ms, 2s, unlimited.
     #[arg(long, value_name = "DURATION")]
     pub max_execution_time: Option<String>,
-    /// Fuel (wasmtime's deterministic instruction count) per period.
+    /// Fuel per period: the engine's deterministic instruction count (wasmtime charges about
+    /// a unit per operator, wasmi its own cost per instruction, so the same program burns
+    /// different amounts in the two).
     #[arg(long, value_name = "N")]
     pub max_fuel: Option<String>,
 }
@@ -78,6 +80,19 @@ impl LimitArgs {
                 _ => e,
             })?;
         Ok((limits, policy))
+    }
+}
+
+impl LimitArgs {
+    /// Whether these flags or their file set `max_resources`, rather than leave the default.
+    pub fn names_max_resources(&self) -> Result<bool, String> {
+        if self.max_resources.is_some() {
+            return Ok(true);
+        }
+        match &self.limits {
+            Some(path) => Ok(LimitsFile::load(path)?.max_resources.is_some()),
+            None => Ok(false),
+        }
     }
 }
 

@@ -236,6 +236,58 @@ fn admission_refuses_before_anything_runs_and_bad_input_exits_2() {
     );
 }
 
+/// Before the fix both ran as if held: a program opening a file 100 times exited 0 under
+/// `--max-resources 0`, and a loop that never calls the host ran on under wasmi's
+/// `--max-execution-time 10ms` until killed (found by an outside audit).
+#[test]
+fn a_limit_the_run_cannot_hold_is_refused_before_anything_runs() {
+    let file = fixture("hello.wat");
+    let file = file.to_str().unwrap();
+    let limits = fixture("limits.toml");
+    let limits = limits.to_str().unwrap();
+    for (args, names) in [
+        (
+            vec!["run", "--max-resources", "0", file],
+            "max_resources (0)",
+        ),
+        (vec!["run", "--limits", limits, file], "max_resources (256)"),
+        (
+            vec![
+                "run",
+                "--engine",
+                "wasmi",
+                "--max-execution-time",
+                "10ms",
+                file,
+            ],
+            "max_execution_time (10ms) alone cannot stop a program in wasmi",
+        ),
+    ] {
+        let refused = wrt_budget(&args, b"");
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{args:?}: {err}");
+        assert!(refused.stdout.is_empty(), "{args:?}: the program ran");
+        assert!(err.contains(names), "{args:?}: {err}");
+    }
+    // With fuel to bound it, wasmi's time limit is charged at its crossings as documented.
+    let report = report_of_a_clean_run(&[
+        "run",
+        "--json",
+        "--engine",
+        "wasmi",
+        "--max-execution-time",
+        "10s",
+        "--max-fuel",
+        "1000000",
+        file,
+    ]);
+    assert_eq!(
+        (&report["outcome"]["kind"], &report["outcome"]["code"]),
+        (&"exited".into(), &0.into()),
+        "{report}"
+    );
+}
+
 #[test]
 fn a_wasi_preview2_command_component_runs_too() {
     let file = fixture("command_component.wat");

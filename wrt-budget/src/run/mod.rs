@@ -13,7 +13,7 @@ use clap::Parser;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 use wrt_component::admission::{GateError, admit_with, read_requirements};
 use wrt_component::engine::{RefusalPolicy, SharedBudget};
-use wrt_component::{ComponentId, RuntimeBudget};
+use wrt_component::{ComponentId, ResourceLimits, RuntimeBudget};
 use wrt_platform::linux::LinuxConfig;
 use wrt_wasmtime::{EngineOptions, GovernedEngine, PlatformMemoryCreator};
 
@@ -119,6 +119,7 @@ fn execute(args: &Args, err: &mut dyn Write) -> Result<UsageReport, Failure> {
         .limits
         .resolve(args.policy.as_deref())
         .map_err(|message| Failure(EXIT_ERROR, message))?;
+    refuse_unheld_limits(args, &limits)?;
     let bytes = load(&args.file).map_err(|message| Failure(EXIT_ERROR, message))?;
     // Admission first, so a refusal shows the same report as `check`, and nothing runs.
     let requirements = read_requirements(&bytes).map_err(|e| Failure(EXIT_ERROR, e.to_string()))?;
@@ -188,6 +189,38 @@ fn execute(args: &Args, err: &mut dyn Write) -> Result<UsageReport, Failure> {
     } else {
         job.module(governor, wasi)
     }
+}
+
+/// A limit asked for that this run could not hold is refused before anything is read:
+/// a limit that does not hold is not one.
+fn refuse_unheld_limits(args: &Args, limits: &ResourceLimits) -> Result<(), Failure> {
+    let names_resources = args
+        .limits
+        .names_max_resources()
+        .map_err(|message| Failure(EXIT_ERROR, message))?;
+    if names_resources {
+        return Err(Failure(
+            EXIT_ERROR,
+            format!(
+                "max_resources ({}) is not held while a program runs: `run` counts no WASI \
+                 handles (files, sockets); leave it out, or judge it with `check`",
+                limits.max_resources
+            ),
+        ));
+    }
+    if args.engine == Engine::Wasmi && limits.max_fuel == u64::MAX {
+        if let Some(time) = limits.max_execution_time {
+            return Err(Failure(
+                EXIT_ERROR,
+                format!(
+                    "max_execution_time ({time:?}) alone cannot stop a program in wasmi: wasmi \
+                     has no epochs and reads the clock only when the program calls the host, \
+                     so a loop that never does runs on; add --max-fuel to bound it"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn wasi_context(args: &Args) -> Result<WasiCtxBuilder, Failure> {
