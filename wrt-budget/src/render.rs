@@ -34,6 +34,8 @@ pub fn text(result: &FileResult) -> String {
     let mut out = String::new();
     let (requirements, report, plan_error, plan_metrics, proposals) = match &result.outcome {
         Outcome::Failed { message } => {
+            // One line per file, whatever the message: wasmparser's span several.
+            let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
             let _ = writeln!(out, "{}: ERROR: {message}", result.path);
             return out;
         }
@@ -256,10 +258,15 @@ fn holdings(requirements: &Requirements) -> String {
                 m.element_items
             ));
             if !m.custom_sections.names.is_empty() {
-                parts.push(format!(
-                    "custom sections: {}",
-                    m.custom_sections.names.join(", ")
-                ));
+                // Quoted and escaped: a name is the binary's to choose, and must not be
+                // able to print a line of its own into the report.
+                let names: Vec<String> = m
+                    .custom_sections
+                    .names
+                    .iter()
+                    .map(|name| format!("{name:?}"))
+                    .collect();
+                parts.push(format!("custom sections: {}", names.join(", ")));
             }
         }
         Requirements::Component(c) => parts.push(format!(

@@ -368,3 +368,48 @@ fn every_memory_and_table_is_listed_with_the_proposals_used() {
             .any(|p| p == "component_model")
     );
 }
+
+/// Before the fix a custom section named with a newline printed a line of its own (a fake
+/// `summary:` line), and wasmparser's bad-magic error spanned several lines of the
+/// one-line-per-file `path: ERROR: ...` form (both found by an outside audit).
+#[test]
+fn what_a_binary_says_cannot_print_lines_of_its_own() {
+    let forged = "x\nsummary: 9 file(s): 9 admitted, 0 refused, 0 error(s)";
+    let wasm = wat::parse_str(format!("(module (@custom {forged:?} \"y\"))")).unwrap();
+    let custom = scratch_file("custom_newline.wasm", &wasm);
+    let garbage = scratch_file("garbage.wasm", b"garbage!");
+    let checked = run(&["check", custom.to_str().unwrap(), garbage.to_str().unwrap()]);
+    let summaries: Vec<&str> = checked
+        .out
+        .lines()
+        .filter(|line| line.starts_with("summary:"))
+        .collect();
+    assert_eq!(
+        summaries,
+        ["summary: 2 file(s): 1 admitted, 0 refused, 1 error(s)"],
+        "{}",
+        checked.out
+    );
+    assert!(
+        checked.out.contains(&format!("{forged:?}")),
+        "{}",
+        checked.out
+    );
+    let garbage_path = garbage.display().to_string();
+    let error_lines: Vec<&str> = checked
+        .out
+        .lines()
+        .filter(|line| line.starts_with(&garbage_path))
+        .collect();
+    assert_eq!(error_lines.len(), 1, "{}", checked.out);
+    assert!(
+        error_lines[0].contains("ERROR: malformed binary"),
+        "{}",
+        checked.out
+    );
+    assert!(
+        error_lines[0].contains("actual="),
+        "the whole message: {}",
+        checked.out
+    );
+}

@@ -530,3 +530,22 @@ fn the_real_program_is_stopped_the_same_way_in_wasmi() {
             .contains("max_memory exceeded")
     );
 }
+
+/// Before the fix wasmtime's compile error lost its cause: "the engine could not compile
+/// it: failed to parse WebAssembly module", and nothing about why (an outside audit).
+#[test]
+fn a_compile_error_names_its_cause() {
+    let dir = std::env::temp_dir().join(format!("wrt-budget-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let shared = dir.join("shared.wat");
+    std::fs::write(&shared, "(module (memory 1 1 shared))").unwrap();
+    let failed = wrt_budget(&["run", shared.to_str().unwrap()], b"");
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "could not compile it: failed to parse WebAssembly module: threads must be enabled"
+        ),
+        "{err}"
+    );
+}

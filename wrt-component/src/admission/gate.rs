@@ -42,7 +42,8 @@ impl<E: fmt::Display> fmt::Display for GateError<E> {
                 Ok(())
             }
             Self::Malformed(error) => write!(f, "not a valid module or component: {error}"),
-            Self::Compile(error) => write!(f, "the engine could not compile it: {error}"),
+            // `{:#}`: an engine error with causes (wasmtime's) names them all.
+            Self::Compile(error) => write!(f, "the engine could not compile it: {error:#}"),
             Self::Unenforceable { limit, what, count } => write!(
                 f,
                 "{limit} cannot be held in this engine for this binary: {count} {what}"
