@@ -51,32 +51,43 @@ where
 {
     let mut argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
     let subcommand = argv.get(1).and_then(|arg| arg.to_str()).map(str::to_string);
+    // clap names the program after argv[0] in its usage lines: the subcommand's full name.
+    let named = |mut argv: Vec<OsString>, name: &str| {
+        if let Some(program) = argv.first_mut() {
+            *program = name.into();
+        }
+        argv
+    };
     match subcommand.as_deref() {
         Some("run") => {
             argv.remove(1);
-            parse_and_run(argv, out, err, run::run)
+            parse_and_run(named(argv, "wrt-budget run"), out, err, run::run)
         }
         Some("check") => {
             argv.remove(1);
-            parse_and_run(argv, out, err, check::run)
+            parse_and_run(named(argv, "wrt-budget check"), out, err, check::run)
         }
-        Some("--help" | "-h") | None => {
-            let _ = writeln!(
-                err,
-                "Usage: wrt-budget check [OPTIONS] FILE...\n       wrt-budget run [OPTIONS] FILE [-- ARGS...]\n\n\
-                 check  judge binaries against a component's limits (the default subcommand)\n\
-                 run    run a WASI command in wasmtime under the limits and report its usage\n\n\
-                 `wrt-budget check --help` and `wrt-budget run --help` list the options."
-            );
-            if subcommand.is_none() {
-                EXIT_ERROR
-            } else {
-                EXIT_OK
-            }
+        // Asked-for help and version go to stdout, exit 0; no arguments at all is an error.
+        Some("--help" | "-h") => {
+            let _ = writeln!(out, "{USAGE}");
+            EXIT_OK
         }
-        Some(_) => parse_and_run(argv, out, err, check::run),
+        Some("--version" | "-V") => {
+            let _ = writeln!(out, "wrt-budget {}", env!("CARGO_PKG_VERSION"));
+            EXIT_OK
+        }
+        None => {
+            let _ = writeln!(err, "{USAGE}");
+            EXIT_ERROR
+        }
+        Some(_) => parse_and_run(named(argv, "wrt-budget check"), out, err, check::run),
     }
 }
+
+const USAGE: &str = "Usage: wrt-budget check [OPTIONS] FILE...\n       wrt-budget run [OPTIONS] FILE [-- ARGS...]\n\n\
+    check  judge binaries against a component's limits (the default subcommand)\n\
+    run    run a WASI command in wasmtime under the limits and report its usage\n\n\
+    `wrt-budget check --help` and `wrt-budget run --help` list the options.";
 
 /// Parses a subcommand's arguments and runs it; `--help` and `--version` exit 0, bad
 /// arguments exit 2 with clap's message on `err`.
@@ -88,13 +99,14 @@ fn parse_and_run<A: clap::Parser>(
 ) -> u8 {
     match A::try_parse_from(argv) {
         Ok(args) => run(&args, out, err),
-        Err(error) => {
+        // `--help` and `--version` are answers (stdout, exit 0); anything else is an error.
+        Err(error) if error.use_stderr() => {
             let _ = write!(err, "{}", error.render());
-            if error.use_stderr() {
-                EXIT_ERROR
-            } else {
-                EXIT_OK
-            }
+            EXIT_ERROR
+        }
+        Err(answer) => {
+            let _ = write!(out, "{}", answer.render());
+            EXIT_OK
         }
     }
 }

@@ -178,7 +178,34 @@ fn bad_arguments_and_bad_limits_exit_2_help_exits_0() {
     assert!(bad_file.err.contains("max_memroy"), "{}", bad_file.err);
     let help = run(&["--help"]);
     assert_eq!(help.status, cli::EXIT_ADMITTED);
-    assert!(help.err.contains("Usage"), "{}", help.err);
+    assert!(help.out.contains("Usage"), "{}", help.out);
+    assert!(help.err.is_empty(), "{}", help.err);
+    // Each subcommand's help names it, on stdout; so does the version.
+    let run_help = run(&["run", "--help"]);
+    assert_eq!(run_help.status, cli::EXIT_ADMITTED);
+    assert!(
+        run_help
+            .out
+            .contains("Usage: wrt-budget run [OPTIONS] <FILE>"),
+        "{}",
+        run_help.out
+    );
+    let check_help = run(&["check", "--help"]);
+    assert!(
+        check_help
+            .out
+            .contains("Usage: wrt-budget check [OPTIONS] <FILES>..."),
+        "{}",
+        check_help.out
+    );
+    let version = run(&["--version"]);
+    assert_eq!(
+        (version.status, version.out.trim()),
+        (
+            cli::EXIT_ADMITTED,
+            concat!("wrt-budget ", env!("CARGO_PKG_VERSION"))
+        )
+    );
 }
 
 #[test]
