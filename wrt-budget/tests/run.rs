@@ -549,3 +549,37 @@ fn a_compile_error_names_its_cause() {
         "{err}"
     );
 }
+
+/// Before the fix `--json` printed text for everything but a finished run: an admission
+/// refusal printed the text table, and an error a text line (an outside audit).
+#[test]
+fn with_json_a_refusal_or_an_error_is_json_too() {
+    let hello = fixture("hello.wat");
+    let refused = wrt_budget(
+        &[
+            "run",
+            "--json",
+            "--max-memory",
+            "0",
+            hello.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let document: serde_json::Value = serde_json::from_slice(&refused.stderr)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&refused.stderr)));
+    assert_eq!(document["files"][0]["admitted"], false, "{document}");
+    assert_eq!(
+        document["files"][0]["violations"][0]["field"], "max_memory",
+        "{document}"
+    );
+    let missing = wrt_budget(&["run", "--json", "/nonexistent.wasm"], b"");
+    assert_eq!(missing.status.code(), Some(2));
+    let error: serde_json::Value = serde_json::from_slice(&missing.stderr)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&missing.stderr)));
+    assert_eq!(error["exit_status"], 2, "{error}");
+    assert!(
+        error["error"].as_str().unwrap().starts_with("cannot read"),
+        "{error}"
+    );
+}

@@ -107,6 +107,17 @@ pub fn run(args: &Args, _out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             let _ = write!(err, "{text}");
             status
         }
+        // Said already (the admission report, as JSON).
+        Err(Failure(status, message)) if message.is_empty() => status,
+        Err(Failure(status, message)) if args.json => {
+            let failure = serde_json::json!({
+                "file": args.file.display().to_string(),
+                "error": message,
+                "exit_status": status,
+            });
+            let _ = writeln!(err, "{failure:#}");
+            status
+        }
         Err(Failure(status, message)) => {
             let _ = writeln!(err, "wrt-budget run: {}: {message}", args.file.display());
             status
@@ -135,6 +146,11 @@ fn execute(args: &Args, err: &mut dyn Write) -> Result<UsageReport, Failure> {
                 proposals: wrt_component::admission::proposals_used(&bytes),
             },
         };
+        if args.json {
+            // `check --json`'s document for the one file: its rows and violations.
+            let _ = writeln!(err, "{}", crate::json::json(core::slice::from_ref(&result)));
+            return Err(Failure(EXIT_REFUSED, String::new()));
+        }
         let _ = write!(err, "{}", render::text(&result));
         return Err(Failure(
             EXIT_REFUSED,
