@@ -11,7 +11,9 @@ use crate::limits_file::{LimitsFile, Value};
 /// Limits: wrt-component's conservative defaults, then `--limits FILE`, then these flags.
 #[derive(Debug, Clone, Default, Args)]
 pub struct LimitArgs {
-    /// TOML file with limits (see tests/fixtures/limits.toml).
+    /// TOML file with limits: ResourceLimits' field names as keys, values as for the flags
+    /// (max_memory = "4 MiB", max_host_calls = 1000, max_execution_time = "50ms"), and
+    /// policy = "worst-case" or "instantiation".
     #[arg(long)]
     pub limits: Option<PathBuf>,
     /// Bytes of linear memory: 4194304, 64KiB, 4MiB, "16 pages", unlimited.

@@ -11,13 +11,18 @@
 use core::time::Duration;
 use std::path::Path;
 
+use core::num::{IntErrorKind, ParseIntError};
 use serde::Deserialize;
+
 use wrt_component::ResourceLimits;
 use wrt_component::admission::Policy;
 
 /// A number or a string with a unit, as TOML allows both.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a whole number, or a string such as \"4 MiB\", \"50ms\" or \"unlimited\""
+)]
 pub enum Value {
     /// A plain integer.
     Number(u64),
@@ -221,6 +226,17 @@ fn number_and_unit<'t>(text: &'t str, what: &str) -> Result<(u64, &'t str), Stri
     let number = number
         .replace('_', "")
         .parse()
-        .map_err(|_| format!("{text:?} is not a {what}"))?;
+        .map_err(|e: ParseIntError| {
+            if *e.kind() == IntErrorKind::PosOverflow {
+                format!("{text:?} does not fit in 64 bits")
+            } else {
+                format!("{text:?} is not a {what}")
+            }
+        })?;
+    if unit.starts_with(['.', ',']) {
+        return Err(format!(
+            "{text:?}: a {what} is a whole number of its unit (write \"1536 KiB\", not \"1.5 MiB\")"
+        ));
+    }
     Ok((number, unit.trim()))
 }

@@ -310,6 +310,40 @@ fn sizes_and_durations_parse_with_units() {
     );
     assert_eq!(parse_duration(&text("unlimited")), Ok(None));
     assert!(parse_duration(&text("5 min")).is_err());
+    // What was wrong, said as such (an outside audit had "unknown size unit \".5 MiB\"" and
+    // "is not a size" for a number past 64 bits, and serde's internal enum name for a
+    // negative number in a limits file).
+    assert_eq!(
+        parse_size(&text("1.5 MiB")),
+        Err(
+            r#""1.5 MiB": a size is a whole number of its unit (write "1536 KiB", not "1.5 MiB")"#
+                .into()
+        )
+    );
+    assert!(
+        parse_duration(&text("1.5ms"))
+            .unwrap_err()
+            .contains("whole number")
+    );
+    assert_eq!(
+        parse_size(&text("18446744073709551616")),
+        Err(r#""18446744073709551616" does not fit in 64 bits"#.into())
+    );
+    let negative = scratch_file("negative.toml", b"max_memory = -1\n");
+    let refused = run(&[
+        &fixture("demo.wasm"),
+        "--limits",
+        negative.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status, cli::EXIT_ERROR);
+    assert!(
+        refused
+            .err
+            .contains(r#"a whole number, or a string such as "4 MiB""#)
+            && !refused.err.contains("untagged"),
+        "{}",
+        refused.err
+    );
 }
 
 /// The binary itself, once: the exit status reaches the shell.

@@ -251,6 +251,7 @@ fn wasi_context(args: &Args) -> Result<WasiCtxBuilder, Failure> {
     for pair in &args.envs {
         let (key, value) = pair
             .split_once('=')
+            .filter(|(key, _)| !key.is_empty())
             .ok_or_else(|| Failure(EXIT_ERROR, format!("--env {pair:?}: expected KEY=VALUE")))?;
         wasi.env(key, value);
     }

@@ -135,7 +135,11 @@ impl Job<'_> {
         };
         let start = instance
             .get_typed_func::<(), ()>(&mut store, "_start")
-            .map_err(|e| error(format_args!("not a WASI command (no `_start`): {e:#}")))?;
+            .map_err(|e| {
+                error(format_args!(
+                    "not a WASI command (no `_start` of type () -> ()): {e:#}"
+                ))
+            })?;
         let result = start.call(&mut store, ()).err();
         let outcome = outcome(result, &store.data().governor);
         let exports: Vec<(String, Extern)> = instance

@@ -116,7 +116,11 @@ impl WasmiJob<'_> {
         };
         let start = instance
             .get_typed_func::<(), ()>(&store, "_start")
-            .map_err(|e| error(format_args!("not a WASI command (no `_start`): {e}")))?;
+            .map_err(|e| {
+                error(format_args!(
+                    "not a WASI command (no `_start` of type () -> ()): {e}"
+                ))
+            })?;
         let outcome = outcome(call(&mut store, &start, ()).err());
         let memories = instance
             .exports(&store)
