@@ -13,7 +13,7 @@ use wrt_metrics::ResourceMetricsCollector;
 
 use crate::json;
 use crate::limit_args::{LimitArgs, load};
-use crate::render::{self, FileResult, Outcome};
+use crate::render::{self, FileResult, Outcome, PlanMetrics};
 
 /// Every file admitted.
 pub const EXIT_ADMITTED: u8 = crate::EXIT_OK;
@@ -99,7 +99,7 @@ fn judge(path: &Path, limits: &ResourceLimits, policy: Policy, metrics: bool) ->
                 Ok(_) | Err(PlanError::NotAdmitted { .. }) => None,
                 Err(error) => Some(error.to_string()),
             };
-            let plan_metrics = metrics.then(|| plan_metrics_table(&component));
+            let plan_metrics = metrics.then(|| plan_metrics(&component));
             Outcome::Judged {
                 requirements: Box::new(requirements),
                 report: Box::new(report),
@@ -116,13 +116,12 @@ fn judge(path: &Path, limits: &ResourceLimits, policy: Policy, metrics: bool) ->
 
 /// The metrics of the planned component as wrt-metrics collects and prints them: what an
 /// operator would see for this component right after instantiation.
-fn plan_metrics_table(component: &ComponentResourceManager) -> String {
+fn plan_metrics(component: &ComponentResourceManager) -> PlanMetrics {
     let clock = wrt_foundation::clock::StdClock::new();
     let mut collector = ResourceMetricsCollector::<0, 1>::new(Duration::ZERO);
     let metrics = collector.collect_now(component, &clock);
-    let mut table = String::new();
-    match wrt_metrics::export::table::write(&mut table, metrics) {
-        Ok(()) => table,
-        Err(_) => String::from("metrics: could not be written\n"),
+    PlanMetrics {
+        table: wrt_metrics::export::table_string(metrics),
+        json: wrt_metrics::export::json_string(metrics),
     }
 }

@@ -40,6 +40,9 @@ struct JsonFile<'a> {
     planned: Option<JsonPlanned>,
     #[serde(skip_serializing_if = "Option::is_none")]
     plan_error: Option<&'a str>,
+    /// wrt-metrics' JSON document of the planned component (`--metrics`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metrics: Option<serde_json::Value>,
     memories: Vec<MemoryEntry>,
     tables: Vec<TableEntry>,
     proposals: Vec<String>,
@@ -105,6 +108,7 @@ fn json_file(result: &FileResult) -> JsonFile<'_> {
         opaque_instantiations: None,
         planned: None,
         plan_error: None,
+        metrics: None,
         memories: Vec::new(),
         tables: Vec::new(),
         proposals: Vec::new(),
@@ -115,9 +119,15 @@ fn json_file(result: &FileResult) -> JsonFile<'_> {
             requirements,
             report,
             plan_error,
+            plan_metrics,
             proposals,
             ..
         } => {
+            // wrt-metrics writes valid JSON; a document it could not write is left out
+            // rather than printed broken.
+            file.metrics = plan_metrics
+                .as_ref()
+                .and_then(|metrics| serde_json::from_str(&metrics.json).ok());
             (file.memories, file.tables) = inventory(requirements);
             file.proposals.clone_from(proposals);
             file.plan_error = plan_error.as_deref();

@@ -14,13 +14,21 @@ pub enum Outcome {
         /// Why the plan step failed for an admitted binary (it cannot for a fresh component
         /// under the same limits, but the tool says so rather than hide it).
         plan_error: Option<String>,
-        /// The planned component's metrics table, when `--metrics` asked for it.
-        plan_metrics: Option<String>,
+        /// The planned component's metrics, when `--metrics` asked for them.
+        plan_metrics: Option<PlanMetrics>,
         /// The WebAssembly proposals the binary uses (wasmparser's feature names).
         proposals: Vec<String>,
     },
     /// Could not be read or judged.
     Failed { message: String },
+}
+
+/// The planned component's metrics, in both of the tool's forms.
+pub struct PlanMetrics {
+    /// wrt-metrics' table, for the text output.
+    pub table: String,
+    /// wrt-metrics' JSON document, for `--json`.
+    pub json: String,
 }
 
 /// One file's result, as printed.
@@ -123,8 +131,8 @@ pub fn text(result: &FileResult) -> String {
     if let Some(error) = plan_error {
         let _ = writeln!(out, "  plan failed: {error}");
     }
-    if let Some(table) = plan_metrics {
-        for line in table.lines() {
+    if let Some(metrics) = plan_metrics {
+        for line in metrics.table.lines() {
             let _ = writeln!(out, "  {line}");
         }
     }

@@ -395,6 +395,23 @@ fn metrics_flag_prints_what_the_plan_holds_against_each_limit() {
     assert_eq!(row("max_memory")[2..5], ["131072", "131072", "4194304"]);
     assert_eq!(row("max_table_size")[2..5], ["8", "8", "1000"]);
     assert_eq!(row("max_instances")[2..5], ["1", "1", "8"]);
+
+    // With --json the same figures are in the document (an outside audit found --metrics
+    // silently dropped there).
+    let json = crate::run(&[
+        &fixture("demo.wasm"),
+        "--limits",
+        &limits_toml(),
+        "--metrics",
+        "--json",
+    ]);
+    let document: serde_json::Value = serde_json::from_str(&json.out).unwrap();
+    let memory = &document["files"][0]["metrics"]["components"][0]["limits"]["max_memory"];
+    assert_eq!(
+        (&memory["used"], &memory["limit"]),
+        (&131_072.into(), &4_194_304.into()),
+        "{document}"
+    );
 }
 
 #[test]
