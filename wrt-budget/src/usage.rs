@@ -189,9 +189,16 @@ impl UsageReport {
                 message,
                 limit: Some(limit),
             } => {
-                text.push_str(&format!(
-                    "outcome                   trapped by a limit: {limit} ({message})\n"
-                ));
+                // The engine's own words only where they add to the limit's (its fuel trap).
+                if message.ends_with(limit.as_str()) {
+                    text.push_str(&format!(
+                        "outcome                   trapped by a limit: {limit}\n"
+                    ));
+                } else {
+                    text.push_str(&format!(
+                        "outcome                   trapped by a limit: {limit} ({message})\n"
+                    ));
+                }
             }
             Outcome::Trapped {
                 message,
@@ -217,15 +224,26 @@ fn refusal(r: &Refusal) -> RefusalFigures {
 
 /// The refusal that stopped the program, from its trap or from the log.
 pub fn limit_of(error: &wasmtime::Error, governor: &Governor) -> Option<ResourceError> {
-    wrt_wasmtime::limit_refusal(error).or_else(|| {
+    let recorded = governor.limiter().refusals().last_trap();
+    match wrt_wasmtime::limit_refusal(error) {
+        Some(trapped) => Some(as_recorded(trapped, recorded)),
         // wasmtime's own fuel trap: the governor booked it as a refusal of max_fuel.
-        match error.downcast_ref::<wasmtime::Trap>() {
-            Some(wasmtime::Trap::OutOfFuel) => {
-                governor.limiter().refusals().last_trap().map(|r| r.error)
-            }
+        None => match error.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::OutOfFuel) => recorded.map(|r| r.error),
             _ => None,
-        }
-    })
+        },
+    }
+}
+
+/// The stop `trapped` reports, with the figures the refusal log recorded for it. A time
+/// limit refuses the charge that passed it and then, with their own figures, the charges
+/// made while its trap unwinds (one per Wasm frame); the error that reaches the host is
+/// one of the latter, the log holds the first. The outcome must say what the log says.
+pub fn as_recorded(trapped: ResourceError, recorded: Option<&Refusal>) -> ResourceError {
+    match recorded {
+        Some(first) if first.error.exceeded_limit() == trapped.exceeded_limit() => first.error,
+        _ => trapped,
+    }
 }
 
 fn micros(duration: Duration) -> u64 {

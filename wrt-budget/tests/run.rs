@@ -583,3 +583,44 @@ fn with_json_a_refusal_or_an_error_is_json_too() {
         "{error}"
     );
 }
+
+/// Before the fix a time stop was told twice with different figures: the log held the
+/// refusal of the charge that passed the limit, the outcome the refusal of a charge made
+/// while its trap unwound ("requested 183µs, used 10ms"; an outside audit).
+#[test]
+fn a_time_stop_is_told_with_the_figures_the_log_recorded() {
+    let dir = std::env::temp_dir().join(format!("wrt-budget-loop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spin = dir.join("spin.wat");
+    std::fs::write(
+        &spin,
+        r#"(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"#,
+    )
+    .unwrap();
+    let stopped = wrt_budget(
+        &[
+            "run",
+            "--json",
+            "--max-execution-time",
+            "10ms",
+            spin.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(stopped.status.code(), Some(3));
+    let report = report_of(&stopped);
+    let logged = &report["refusals"][0]["error"];
+    assert!(
+        logged
+            .as_str()
+            .unwrap()
+            .contains("max_execution_time exceeded"),
+        "{report}"
+    );
+    assert_eq!(&report["outcome"]["limit"], logged, "{report}");
+    assert_eq!(
+        report["outcome"]["message"],
+        format!("stopped by a wrt limit: {}", logged.as_str().unwrap()),
+        "{report}"
+    );
+}

@@ -217,8 +217,11 @@ fn outcome(error: Option<wasmtime::Error>, governor: &Governor) -> Outcome {
     if let Some(exit) = error.downcast_ref::<I32Exit>() {
         return Outcome::Exited { code: exit.0 };
     }
-    Outcome::Trapped {
-        message: format!("{error:#}"),
-        limit: limit_of(&error, governor).map(|refusal| refusal.to_string()),
-    }
+    let limit = limit_of(&error, governor).map(|refusal| refusal.to_string());
+    // A limit's stop is told with the figures the log recorded for it (see `as_recorded`).
+    let message = match (&limit, wrt_wasmtime::limit_refusal(&error)) {
+        (Some(limit), Some(_)) => format!("stopped by a wrt limit: {limit}"),
+        _ => format!("{error:#}"),
+    };
+    Outcome::Trapped { message, limit }
 }

@@ -13,7 +13,7 @@ use wrt_wasmi::{
 
 use super::{Args, Failure};
 use crate::EXIT_ERROR;
-use crate::usage::{MemoryFigures, Outcome, UsageReport};
+use crate::usage::{MemoryFigures, Outcome, UsageReport, as_recorded};
 
 /// The store data of a module in wasmi.
 struct WasmiState {
@@ -69,16 +69,27 @@ fn context(args: &Args) -> Result<WasiCtx, Failure> {
     Ok(wasi.build())
 }
 
-fn outcome(error: Option<wasmi::Error>) -> Outcome {
+fn outcome(error: Option<wasmi::Error>, governor: &Governor) -> Outcome {
     let Some(error) = error else {
         return Outcome::Exited { code: 0 };
     };
     if let Some(code) = error.i32_exit_status() {
         return Outcome::Exited { code };
     }
-    Outcome::Trapped {
-        message: error.to_string(),
-        limit: wrt_wasmi::limit_refusal(&error).map(|refusal| refusal.to_string()),
+    let recorded = governor.limiter().refusals().last_trap();
+    match wrt_wasmi::limit_refusal(&error) {
+        // A limit's stop is told with the figures the log recorded for it.
+        Some(trapped) => {
+            let limit = as_recorded(trapped, recorded).to_string();
+            Outcome::Trapped {
+                message: format!("stopped by a wrt limit: {limit}"),
+                limit: Some(limit),
+            }
+        }
+        None => Outcome::Trapped {
+            message: error.to_string(),
+            limit: None,
+        },
     }
 }
 
@@ -110,7 +121,11 @@ impl WasmiJob<'_> {
         let instance = match instantiate(&mut store, &linker, &module) {
             Ok(instance) => instance,
             Err(e) if e.as_trap_code().is_some() || wrt_wasmi::limit_refusal(&e).is_some() => {
-                return Ok(report(&store, Vec::new(), outcome(Some(e))));
+                return Ok(report(
+                    &store,
+                    Vec::new(),
+                    outcome(Some(e), &store.data().governor),
+                ));
             }
             Err(e) => return Err(error(e)),
         };
@@ -121,7 +136,8 @@ impl WasmiJob<'_> {
                     "not a WASI command (no `_start` of type () -> ()): {e}"
                 ))
             })?;
-        let outcome = outcome(call(&mut store, &start, ()).err());
+        let stopped = call(&mut store, &start, ()).err();
+        let outcome = outcome(stopped, &store.data().governor);
         let memories = instance
             .exports(&store)
             .filter_map(|export| {
