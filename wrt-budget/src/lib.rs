@@ -50,7 +50,10 @@ where
     T: Into<OsString> + Clone,
 {
     let mut argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
-    let subcommand = argv.get(1).and_then(|arg| arg.to_str()).map(str::to_string);
+    // An argument that is not UTF-8 is no subcommand: a file for `check`.
+    let subcommand = argv
+        .get(1)
+        .map(|arg| arg.to_str().unwrap_or_default().to_string());
     // clap names the program after argv[0] in its usage lines: the subcommand's full name.
     let named = |mut argv: Vec<OsString>, name: &str| {
         if let Some(program) = argv.first_mut() {

@@ -40,7 +40,8 @@ pub struct LimitArgs {
     /// Host calls per period.
     #[arg(long, value_name = "N")]
     pub max_host_calls: Option<String>,
-    /// Execution time per period: 500us, 50ms, 2s, unlimited.
+    /// Execution time per period: 500us, 50ms, 2s, unlimited (for `run`: held to within one
+    /// 10 ms epoch tick in wasmtime; in wasmi checked at host calls only, so give --max-fuel).
     #[arg(long, value_name = "DURATION")]
     pub max_execution_time: Option<String>,
     /// Fuel per period: the engine's deterministic instruction count (wasmtime charges about

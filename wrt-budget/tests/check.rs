@@ -176,6 +176,20 @@ fn bad_arguments_and_bad_limits_exit_2_help_exits_0() {
     let bad_file = run(&[&fixture("demo.wasm"), "--limits", typo.to_str().unwrap()]);
     assert_eq!(bad_file.status, cli::EXIT_ERROR);
     assert!(bad_file.err.contains("max_memroy"), "{}", bad_file.err);
+    // A file name that is not UTF-8 is a file to check, not a missing subcommand (it
+    // printed the usage before; an outside audit).
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let argv = [
+            std::ffi::OsStr::new("wrt-budget"),
+            std::ffi::OsStr::from_bytes(b"/nonexistent-\xff.wat"),
+        ];
+        let status = wrt_budget::main_with(argv, &mut out, &mut err);
+        let out = String::from_utf8_lossy(&out);
+        assert_eq!(status, cli::EXIT_ERROR);
+        assert!(out.contains("ERROR: cannot read"), "{out}");
+    }
     let help = run(&["--help"]);
     assert_eq!(help.status, cli::EXIT_ADMITTED);
     assert!(help.out.contains("Usage"), "{}", help.out);
