@@ -224,17 +224,18 @@ fn refuse_unheld_limits(args: &Args, limits: &ResourceLimits) -> Result<(), Fail
             ),
         ));
     }
-    if args.engine == Engine::Wasmi && limits.max_fuel == u64::MAX {
-        if let Some(time) = limits.max_execution_time {
-            return Err(Failure(
-                EXIT_ERROR,
-                format!(
-                    "max_execution_time ({time:?}) alone cannot stop a program in wasmi: wasmi \
-                     has no epochs and reads the clock only when the program calls the host, \
-                     so a loop that never does runs on; add --max-fuel to bound it"
-                ),
-            ));
-        }
+    if args.engine == Engine::Wasmi
+        && limits.max_fuel == u64::MAX
+        && let Some(time) = limits.max_execution_time
+    {
+        return Err(Failure(
+            EXIT_ERROR,
+            format!(
+                "max_execution_time ({time:?}) alone cannot stop a program in wasmi: wasmi \
+                 has no epochs and reads the clock only when the program calls the host, \
+                 so a loop that never does runs on; add --max-fuel to bound it"
+            ),
+        ));
     }
     Ok(())
 }
