@@ -275,14 +275,20 @@ fn bench_host_loop<T>(
     });
 }
 
-fn host_calls(c: &mut Criterion) {
-    let mut group = c.benchmark_group("host_calls");
-
-    let engine = plain_engine();
-    let module = wasmtime::Module::new(&engine, wasm(HOST_LOOP)).expect("compiled");
-    let mut linker = Linker::new(&engine);
+/// A host-call group's baseline, `wasmtime_store_limits`: the loop in a plain store of
+/// `engine` with `StoreLimits` and no hooks, holding `fuel` when the engine meters it.
+fn bench_plain_host_loop(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    engine: &Engine,
+    fuel: Option<u64>,
+) {
+    let module = wasmtime::Module::new(engine, wasm(HOST_LOOP)).expect("compiled");
+    let mut linker = Linker::new(engine);
     linker.func_wrap("host", "tick", || {}).expect("linked");
-    let mut store = plain_store(&engine);
+    let mut store = plain_store(engine);
+    if let Some(fuel) = fuel {
+        store.set_fuel(fuel).expect("fuel is on");
+    }
     let instance = linker.instantiate(&mut store, &module).expect("inst");
     let run = instance
         .get_typed_func::<i32, ()>(&mut store, "run")
@@ -290,6 +296,14 @@ fn host_calls(c: &mut Criterion) {
     group.bench_function("wasmtime_store_limits", |b| {
         b.iter(|| run.call(&mut store, black_box(HOST_CALLS)).expect("runs"));
     });
+}
+
+fn host_calls(c: &mut Criterion) {
+    let mut group = c.benchmark_group("host_calls");
+
+    let engine = plain_engine();
+    bench_plain_host_loop(&mut group, &engine, None);
+    let module = wasmtime::Module::new(&engine, wasm(HOST_LOOP)).expect("compiled");
 
     // Reference, not a target: the same plain store with a call hook that only counts host
     // calls against a cap, the least any hook-based host-call limit costs in wasmtime.
@@ -347,18 +361,7 @@ fn host_calls_fuel(c: &mut Criterion) {
     let mut config = wasmtime::Config::new();
     config.consume_fuel(true);
     let engine = Engine::new(&config).expect("an engine with fuel");
-    let module = wasmtime::Module::new(&engine, wasm(HOST_LOOP)).expect("compiled");
-    let mut linker = Linker::new(&engine);
-    linker.func_wrap("host", "tick", || {}).expect("linked");
-    let mut store = plain_store(&engine);
-    store.set_fuel(BASELINE_FUEL).expect("fuel is on");
-    let instance = linker.instantiate(&mut store, &module).expect("inst");
-    let run = instance
-        .get_typed_func::<i32, ()>(&mut store, "run")
-        .expect("run");
-    group.bench_function("wasmtime_store_limits", |b| {
-        b.iter(|| run.call(&mut store, black_box(HOST_CALLS)).expect("runs"));
-    });
+    bench_plain_host_loop(&mut group, &engine, Some(BASELINE_FUEL));
 
     let engine = GovernedEngine::new(EngineOptions {
         fuel: true,
