@@ -5,8 +5,12 @@
 //! under `max_host_calls: 0`, and an export that is the import run 10 times under a limit
 //! of 2, with 0 host calls counted; before the fix both modules were admitted.
 
+mod common;
+
+use common::Still;
 use wasmi::Linker;
 use wrt_component::admission::GateError;
+use wrt_component::engine::RefusalPolicy;
 use wrt_component::{ComponentId, LimitKind, ResourceLimits};
 use wrt_wasmi::{AdmittedModule, EngineOptions, GovernedEngine, call, instantiate};
 
@@ -68,7 +72,13 @@ fn without_a_host_call_limit_or_with_wasm_in_between_the_module_runs() {
     let engine = GovernedEngine::new(EngineOptions::default());
     let wasm = wat::parse_str(WASM_CALLS_THE_IMPORT).unwrap();
     let module = AdmittedModule::new(engine.engine(), &wasm, &limits).unwrap();
-    let mut store = engine.store(engine.governor(ComponentId(3), limits), ());
+    let governor = engine.governor_with_clock(
+        ComponentId(3),
+        limits,
+        RefusalPolicy::deny(),
+        Box::new(Still),
+    );
+    let mut store = engine.store(governor, ());
     let mut linker = Linker::new(engine.engine());
     linker.func_wrap("host", "tick", || {}).unwrap();
     let instance = instantiate(&mut store, &linker, &module).unwrap();
