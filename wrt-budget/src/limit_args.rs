@@ -54,10 +54,23 @@ pub struct LimitArgs {
 impl LimitArgs {
     /// The limits and admission policy these flags (and their file) name.
     pub fn resolve(&self, policy_flag: Option<&str>) -> Result<(ResourceLimits, Policy), String> {
+        self.resolve_naming(policy_flag)
+            .map(|(limits, policy, _)| (limits, policy))
+    }
+
+    /// As [`resolve`](Self::resolve), and whether the flags or their file set
+    /// `max_resources` rather than leave the default (which `run` cannot hold).
+    pub fn resolve_naming(
+        &self,
+        policy_flag: Option<&str>,
+    ) -> Result<(ResourceLimits, Policy, bool), String> {
         let mut limits = ResourceLimits::default();
         let mut policy = Policy::default();
+        let mut names_max_resources = self.max_resources.is_some();
         if let Some(path) = &self.limits {
-            LimitsFile::load(path)?.apply(&mut limits, &mut policy)?;
+            let file = LimitsFile::load(path)?;
+            names_max_resources |= file.max_resources.is_some();
+            file.apply(&mut limits, &mut policy)?;
         }
         let flag = |v: &Option<String>| v.clone().map(Value::Text);
         let flags = LimitsFile {
@@ -82,20 +95,7 @@ impl LimitArgs {
                 }
                 _ => e,
             })?;
-        Ok((limits, policy))
-    }
-}
-
-impl LimitArgs {
-    /// Whether these flags or their file set `max_resources`, rather than leave the default.
-    pub fn names_max_resources(&self) -> Result<bool, String> {
-        if self.max_resources.is_some() {
-            return Ok(true);
-        }
-        match &self.limits {
-            Some(path) => Ok(LimitsFile::load(path)?.max_resources.is_some()),
-            None => Ok(false),
-        }
+        Ok((limits, policy, names_max_resources))
     }
 }
 

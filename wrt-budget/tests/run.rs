@@ -15,6 +15,15 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// `contents` in a file `name` of this test process's own scratch directory.
+fn scratch_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wrt-budget-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
 fn wrt_budget(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wrt-budget"))
         .args(args)
@@ -535,10 +544,7 @@ fn the_real_program_is_stopped_the_same_way_in_wasmi() {
 /// it: failed to parse WebAssembly module", and nothing about why (an outside audit).
 #[test]
 fn a_compile_error_names_its_cause() {
-    let dir = std::env::temp_dir().join(format!("wrt-budget-run-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let shared = dir.join("shared.wat");
-    std::fs::write(&shared, "(module (memory 1 1 shared))").unwrap();
+    let shared = scratch_file("shared.wat", "(module (memory 1 1 shared))");
     let failed = wrt_budget(&["run", shared.to_str().unwrap()], b"");
     let err = String::from_utf8_lossy(&failed.stderr);
     assert_eq!(failed.status.code(), Some(2), "{err}");
@@ -589,14 +595,10 @@ fn with_json_a_refusal_or_an_error_is_json_too() {
 /// while its trap unwound ("requested 183µs, used 10ms"; an outside audit).
 #[test]
 fn a_time_stop_is_told_with_the_figures_the_log_recorded() {
-    let dir = std::env::temp_dir().join(format!("wrt-budget-loop-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let spin = dir.join("spin.wat");
-    std::fs::write(
-        &spin,
+    let spin = scratch_file(
+        "spin.wat",
         r#"(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"#,
-    )
-    .unwrap();
+    );
     let stopped = wrt_budget(
         &[
             "run",

@@ -126,11 +126,11 @@ pub fn run(args: &Args, _out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 }
 
 fn execute(args: &Args, err: &mut dyn Write) -> Result<UsageReport, Failure> {
-    let (limits, policy) = args
+    let (limits, policy, names_max_resources) = args
         .limits
-        .resolve(args.policy.as_deref())
+        .resolve_naming(args.policy.as_deref())
         .map_err(|message| Failure(EXIT_ERROR, message))?;
-    refuse_unheld_limits(args, &limits)?;
+    refuse_unheld_limits(args, &limits, names_max_resources)?;
     let bytes = load(&args.file).map_err(|message| Failure(EXIT_ERROR, message))?;
     // Admission first, so a refusal shows the same report as `check`, and nothing runs.
     let requirements = read_requirements(&bytes).map_err(|e| Failure(EXIT_ERROR, e.to_string()))?;
@@ -209,12 +209,12 @@ fn execute(args: &Args, err: &mut dyn Write) -> Result<UsageReport, Failure> {
 
 /// A limit asked for that this run could not hold is refused before anything is read:
 /// a limit that does not hold is not one.
-fn refuse_unheld_limits(args: &Args, limits: &ResourceLimits) -> Result<(), Failure> {
-    let names_resources = args
-        .limits
-        .names_max_resources()
-        .map_err(|message| Failure(EXIT_ERROR, message))?;
-    if names_resources {
+fn refuse_unheld_limits(
+    args: &Args,
+    limits: &ResourceLimits,
+    names_max_resources: bool,
+) -> Result<(), Failure> {
+    if names_max_resources {
         return Err(Failure(
             EXIT_ERROR,
             format!(
