@@ -61,6 +61,13 @@ impl UsageChange {
     }
 }
 
+/// An existing memory or table, for [`ComponentResourceManager::grow_counted`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Growable {
+    Memory,
+    Table,
+}
+
 /// What a [`UsageChange`] does to the runtime-wide budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BudgetEffect {
@@ -164,8 +171,7 @@ impl ComponentResourceManager {
                 u.memory_used = self.add(LimitKind::Memory, bytes, u.memory_used)?;
             }
             UsageChange::AllocateMemory(bytes) => {
-                self.existing(LimitKind::Memories, u.memories, bytes)?;
-                u.memory_used = self.add(LimitKind::Memory, bytes, u.memory_used)?;
+                u.memory_used = self.grown(Growable::Memory, bytes)?;
             }
             UsageChange::ReleaseMemory(bytes) => {
                 self.sub(LimitKind::Memory, bytes, u.linear_memory())?;
@@ -182,9 +188,7 @@ impl ComponentResourceManager {
                     self.add(LimitKind::TableElements, elements, u.table_elements_used)?;
             }
             UsageChange::GrowTable(elements) => {
-                self.existing(LimitKind::Tables, u.tables, elements)?;
-                u.table_elements_used =
-                    self.add(LimitKind::TableElements, elements, u.table_elements_used)?;
+                u.table_elements_used = self.grown(Growable::Table, elements)?;
             }
             UsageChange::ReleaseTableElements(elements) => {
                 u.table_elements_used =
@@ -297,6 +301,62 @@ impl ComponentResourceManager {
         error
     }
 
+    /// One growth of an existing memory (by `added` bytes) or table (by `added` elements),
+    /// with its refusal counted: the checks of planning [`UsageChange::AllocateMemory`] or
+    /// [`UsageChange::GrowTable`], touching one counter instead of planning and copying a
+    /// whole usage, because engines ask on every `memory.grow`. `also` (the shared budget's
+    /// charge) runs once the checks pass and before anything changes; when it refuses,
+    /// nothing changes here either.
+    #[inline]
+    pub(crate) fn grow_counted(
+        &mut self,
+        growable: Growable,
+        added: usize,
+        also: impl FnOnce() -> Result<(), ResourceError>,
+    ) -> Result<(), ResourceError> {
+        let total = match self.grown(growable, added) {
+            Ok(total) => total,
+            Err(error) => return Err(self.refused(error)),
+        };
+        also()?;
+        match growable {
+            Growable::Memory => self.usage.memory_used = total,
+            Growable::Table => self.usage.table_elements_used = total,
+        }
+        Ok(())
+    }
+
+    /// The memory bytes or table elements held after growing an existing one by `added`,
+    /// or why not. Changes nothing.
+    #[inline]
+    fn grown(&self, growable: Growable, added: usize) -> Result<usize, ResourceError> {
+        let u = &self.usage;
+        let (count_kind, count, kind, used) = match growable {
+            Growable::Memory => (
+                LimitKind::Memories,
+                u.memories,
+                LimitKind::Memory,
+                u.memory_used,
+            ),
+            Growable::Table => (
+                LimitKind::Tables,
+                u.tables,
+                LimitKind::TableElements,
+                u.table_elements_used,
+            ),
+        };
+        self.existing(count_kind, count, added)?;
+        self.add(kind, added, used)
+    }
+
+    /// Counts `error`, a refusal made where it is returned, and hands it back.
+    #[cold]
+    #[inline(never)]
+    fn refused(&mut self, error: ResourceError) -> ResourceError {
+        self.refusals.record(&error);
+        error
+    }
+
     /// Takes back one host call counted by [`count_call`](Self::count_call).
     #[inline]
     pub(crate) fn uncount_host_call(&mut self) {
@@ -332,6 +392,7 @@ impl ComponentResourceManager {
         self.usage.fuel_consumed = 0;
     }
 
+    #[inline]
     fn add(&self, kind: LimitKind, requested: usize, used: usize) -> Result<usize, ResourceError> {
         let limit = self.limits.cap(kind);
         match used.checked_add(requested) {
@@ -389,6 +450,7 @@ impl ComponentResourceManager {
     }
 
     /// Growth needs something to grow: `count` memories or tables of `kind` exist.
+    #[inline]
     fn existing(
         &self,
         kind: LimitKind,
@@ -396,15 +458,24 @@ impl ComponentResourceManager {
         requested: usize,
     ) -> Result<(), ResourceError> {
         if count == 0 {
-            return Err(ResourceError::NothingToGrow {
-                component: self.id,
-                kind,
-                requested: wide(requested),
-            });
+            return Err(self.nothing_to_grow(kind, requested));
         }
         Ok(())
     }
 
+    #[cold]
+    #[inline(never)]
+    fn nothing_to_grow(&self, kind: LimitKind, requested: usize) -> ResourceError {
+        ResourceError::NothingToGrow {
+            component: self.id,
+            kind,
+            requested: wide(requested),
+        }
+    }
+
+    /// Out of line, with its log: the granted path of every check is a compare.
+    #[cold]
+    #[inline(never)]
     fn exceeded(&self, kind: LimitKind, requested: u64, used: u64, limit: u64) -> ResourceError {
         log::debug!(
             "{}: {kind}: {requested} requested, {used} used, limit {limit}",

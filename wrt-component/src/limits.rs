@@ -97,6 +97,7 @@ impl ResourceLimits {
     /// Execution time is whole microseconds, rounded down: a cap of 1.5 µs reads 1, `None`
     /// (and a `Duration` too long for `u64` microseconds) reads `u64::MAX`. The manager
     /// enforces the `Duration` itself, so this number is for reports, not for checks.
+    #[inline]
     pub fn cap(&self, kind: LimitKind) -> u64 {
         let wide = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
         match kind {

@@ -8,7 +8,7 @@ use super::policy::{OnRefusal, RefusalPolicy};
 use super::refusals::{Refusal, RefusalLog, Request};
 use super::shared_budget::SharedBudget;
 use crate::component_id::ComponentId;
-use crate::component_manager::{ComponentResourceManager, UsageChange};
+use crate::component_manager::{ComponentResourceManager, Growable, UsageChange};
 use crate::error::ResourceError;
 use crate::limits::{LimitKind, ResourceLimits};
 use crate::usage::ResourceUsage;
@@ -223,6 +223,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     }
 
     /// The engine asks to create (`current == 0`) or grow a linear memory, in bytes.
+    #[inline(never)]
     pub fn memory_growing(
         &mut self,
         current: usize,
@@ -238,6 +239,7 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     }
 
     /// The engine asks to create (`current == 0`) or grow a table, in elements.
+    #[inline(never)]
     pub fn table_growing(
         &mut self,
         current: usize,
@@ -433,6 +435,8 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         }
     }
 
+    /// Inline, so that each of the two callers is compiled for its own kind.
+    #[inline(always)]
     fn growing(
         &mut self,
         kind: Kind,
@@ -456,13 +460,18 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         // built, and keeps its count even if this growth is refused.
         self.unbuilt_instance &= created;
         let from_empty = current == 0 && !created;
-        let (change, request) = match (kind, created) {
-            (Kind::Memory, true) => (UsageChange::CreateMemory(desired), Request::CreateMemory),
-            (Kind::Memory, false) => (UsageChange::AllocateMemory(added), Request::GrowMemory),
-            (Kind::Table, true) => (UsageChange::CreateTable(desired), Request::CreateTable),
-            (Kind::Table, false) => (UsageChange::GrowTable(added), Request::GrowTable),
+        let request = match (kind, created) {
+            (Kind::Memory, true) => Request::CreateMemory,
+            (Kind::Memory, false) => Request::GrowMemory,
+            (Kind::Table, true) => Request::CreateTable,
+            (Kind::Table, false) => Request::GrowTable,
         };
-        match self.apply(change) {
+        let applied = match (kind, created) {
+            (Kind::Memory, true) => self.apply(UsageChange::CreateMemory(desired)),
+            (Kind::Table, true) => self.apply(UsageChange::CreateTable(desired)),
+            (_, false) => self.apply_growth(kind, added),
+        };
+        match applied {
             Ok(()) => {
                 self.unbuilt_instance = false;
                 let held = self.held(kind);
@@ -564,6 +573,26 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
             error,
             action: OnRefusal::Trap,
         });
+    }
+
+    /// [`apply`](Self::apply) of the growth of an existing memory or table (the change
+    /// engines ask for most), without planning a whole usage.
+    #[inline]
+    fn apply_growth(&mut self, kind: Kind, added: usize) -> Result<(), ResourceError> {
+        match kind {
+            Kind::Memory => {
+                let budget = &self.budget;
+                self.ledger.grow_counted(Growable::Memory, added, || {
+                    if added == 0 {
+                        Ok(())
+                    } else {
+                        budget.charge(added, 0)
+                    }
+                })
+            }
+            // Table elements are no part of the shared budget.
+            Kind::Table => self.ledger.grow_counted(Growable::Table, added, || Ok(())),
+        }
     }
 
     /// Applies `change` to the ledger and the budget, both or neither.
