@@ -8,7 +8,7 @@ use super::policy::{OnRefusal, RefusalPolicy};
 use super::refusals::{Refusal, RefusalLog, Request};
 use super::shared_budget::SharedBudget;
 use crate::component_id::ComponentId;
-use crate::component_manager::{ComponentResourceManager, Growable, UsageChange};
+use crate::component_manager::{BudgetEffect, ComponentResourceManager, Growable, UsageChange};
 use crate::error::ResourceError;
 use crate::limits::{LimitKind, ResourceLimits};
 use crate::usage::ResourceUsage;
@@ -460,16 +460,17 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
         // built, and keeps its count even if this growth is refused.
         self.unbuilt_instance &= created;
         let from_empty = current == 0 && !created;
-        let request = match (kind, created) {
-            (Kind::Memory, true) => Request::CreateMemory,
-            (Kind::Memory, false) => Request::GrowMemory,
-            (Kind::Table, true) => Request::CreateTable,
-            (Kind::Table, false) => Request::GrowTable,
-        };
-        let applied = match (kind, created) {
-            (Kind::Memory, true) => self.apply(UsageChange::CreateMemory(desired)),
-            (Kind::Table, true) => self.apply(UsageChange::CreateTable(desired)),
-            (_, false) => self.apply_growth(kind, added),
+        let (request, applied) = match (kind, created) {
+            (Kind::Memory, true) => (
+                Request::CreateMemory,
+                self.apply(UsageChange::CreateMemory(desired)),
+            ),
+            (Kind::Table, true) => (
+                Request::CreateTable,
+                self.apply(UsageChange::CreateTable(desired)),
+            ),
+            (Kind::Memory, false) => (Request::GrowMemory, self.apply_growth(kind, added)),
+            (Kind::Table, false) => (Request::GrowTable, self.apply_growth(kind, added)),
         };
         match applied {
             Ok(()) => {
@@ -579,34 +580,34 @@ impl<B: Deref<Target = SharedBudget>> StoreLimiter<B> {
     /// engines ask for most), without planning a whole usage.
     #[inline]
     fn apply_growth(&mut self, kind: Kind, added: usize) -> Result<(), ResourceError> {
-        match kind {
-            Kind::Memory => {
-                let budget = &self.budget;
-                self.ledger.grow_counted(Growable::Memory, added, || {
-                    if added == 0 {
-                        Ok(())
-                    } else {
-                        budget.charge(added, 0)
-                    }
-                })
-            }
-            // Table elements are no part of the shared budget.
-            Kind::Table => self.ledger.grow_counted(Growable::Table, added, || Ok(())),
-        }
+        let (growable, change) = match kind {
+            Kind::Memory => (Growable::Memory, UsageChange::AllocateMemory(added)),
+            Kind::Table => (Growable::Table, UsageChange::GrowTable(added)),
+        };
+        let budget = &self.budget;
+        self.ledger
+            .grow_counted(growable, added, || book(budget, change.budget_effect()))
     }
 
     /// Applies `change` to the ledger and the budget, both or neither.
     fn apply(&mut self, change: UsageChange) -> Result<(), ResourceError> {
         let planned = self.ledger.plan_counted(change)?;
-        let effect = change.budget_effect();
-        if effect.memory == 0 && effect.resources == 0 {
-            // Calls, time, fuel, counts: nothing the shared budget holds.
-        } else if effect.charge {
-            self.budget.charge(effect.memory, effect.resources)?;
-        } else {
-            self.budget.release(effect.memory, effect.resources);
-        }
+        book(&self.budget, change.budget_effect())?;
         self.ledger.commit(planned);
+        Ok(())
+    }
+}
+
+/// Books a change's `effect` on the shared budget: a charge may be refused, a release
+/// cannot; calls, time, fuel and counts are nothing the budget holds.
+#[inline]
+fn book(budget: &SharedBudget, effect: BudgetEffect) -> Result<(), ResourceError> {
+    if effect.memory == 0 && effect.resources == 0 {
+        Ok(())
+    } else if effect.charge {
+        budget.charge(effect.memory, effect.resources)
+    } else {
+        budget.release(effect.memory, effect.resources);
         Ok(())
     }
 }
