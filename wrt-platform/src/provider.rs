@@ -7,6 +7,8 @@
 
 use core::fmt;
 
+use portable_atomic::{AtomicUsize, Ordering};
+
 use wrt_foundation::{BoundedVec, MemoryProtection};
 
 /// How many distinct huge page sizes [`PlatformCapabilities`] can list. Linux on x86-64 has
@@ -218,6 +220,22 @@ pub trait PlatformResourceProvider {
 /// the byte counts of [`MemoryLimit`].
 pub(crate) fn bytes_u64(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+/// Which provider state issued a handle. Handles carry no lifetime, so a handle can outlive
+/// its provider, and a later provider over the same memory (a runtime reset over the same
+/// static RAM) shares every index and address with it: only a stamp drawn once per issuer
+/// from one program-wide counter tells the two apart. On a 32-bit target the counter repeats
+/// after 2^32 issuers; on 64-bit it never does in practice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IssuerStamp(usize);
+
+impl IssuerStamp {
+    /// A stamp no earlier issuer of this program run holds.
+    pub(crate) fn fresh() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
 }
 
 /// `true` when `align` is a usable alignment: a non-zero power of two.

@@ -380,3 +380,32 @@ fn an_empty_block_is_refused_only_for_what_refuses_any_block() {
     ));
     other.release(refused.region).unwrap();
 }
+
+/// Audit finding: a block of an earlier provider over the same RAM (a runtime reset) has the
+/// same region index and address as the new provider's; it used to be accepted by `release`,
+/// which freed the new provider's live span, and the next block was carved over it.
+#[test]
+fn a_block_of_an_earlier_provider_over_the_same_ram_is_refused() {
+    let mut ram = [0u8; 256];
+    let stale = {
+        let mut old: EmbeddedResourceProvider = EmbeddedResourceProvider::new();
+        old.add_region(&mut ram).map_err(|e| e.to_string()).unwrap();
+        old.allocate(&RegionRequest::new(64)).unwrap()
+    };
+    let mut new: EmbeddedResourceProvider = EmbeddedResourceProvider::new();
+    new.add_region(&mut ram).map_err(|e| e.to_string()).unwrap();
+    let live = new.allocate(&RegionRequest::new(64)).unwrap();
+    new.bytes_mut(&live).unwrap().fill(0xAA);
+    let allocated = new.allocated_bytes();
+
+    let refused = new.release(stale).unwrap_err();
+    assert!(matches!(
+        refused.error,
+        EmbeddedError::ForeignBlock { region: 0, .. }
+    ));
+    assert_eq!(new.allocated_bytes(), allocated, "nothing freed");
+    let other = new.allocate(&RegionRequest::new(64)).unwrap();
+    new.bytes_mut(&other).unwrap().fill(0x55);
+    assert!(new.bytes_mut(&live).unwrap().iter().all(|b| *b == 0xAA));
+    assert!(new.bytes_mut(&refused.region).is_err());
+}

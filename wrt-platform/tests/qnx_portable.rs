@@ -262,3 +262,37 @@ proptest! {
         }
     }
 }
+
+/// Audit finding: a region of provider A released into provider B used to be accepted (only
+/// the partition index was checked) and credited to B's partition, which then granted past
+/// its budget while A still counted the region as charged.
+#[cfg(all(target_os = "linux", feature = "std"))]
+#[test]
+fn a_region_of_another_provider_is_refused_and_credits_nothing() {
+    use wrt_platform::linux::LinuxResourceProvider;
+    let mut a: QnxResourceProvider<LinuxResourceProvider> =
+        QnxResourceProvider::new(LinuxResourceProvider::default(), false);
+    let mut b: QnxResourceProvider<LinuxResourceProvider> =
+        QnxResourceProvider::new(LinuxResourceProvider::default(), false);
+    let pa = a.create_partition(1 << 20).unwrap();
+    let pb = b.create_partition(64 << 10).unwrap();
+    let foreign = a.allocate_in(pa, &RegionRequest::new(64 << 10)).unwrap();
+    let held = b.allocate_in(pb, &RegionRequest::new(64 << 10)).unwrap();
+
+    let refused = b.release(foreign).unwrap_err();
+    assert_eq!(refused.error, QnxError::ForeignRegion { partition: 0 });
+    assert_eq!(b.partition(pb).unwrap().used, 64 << 10);
+    assert!(matches!(
+        b.allocate_in(pb, &RegionRequest::new(64 << 10)),
+        Err(QnxError::PartitionExhausted {
+            requested: 65536,
+            available: 0,
+            ..
+        })
+    ));
+    // The refused region is still whole and still A's to release.
+    a.release(refused.region).map_err(|e| e.error).unwrap();
+    assert_eq!(a.partition(pa).unwrap().used, 0);
+    b.release(held).map_err(|e| e.error).unwrap();
+    assert_eq!(b.partition(pb).unwrap().used, 0);
+}

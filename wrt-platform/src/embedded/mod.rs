@@ -17,8 +17,8 @@ use thiserror::Error;
 use wrt_foundation::{BoundedVec, MemoryProtection};
 
 use crate::provider::{
-    MemoryLimit, PlatformCapabilities, PlatformResourceProvider, ProtectionSupport, RegionRequest,
-    ReleaseError, bytes_u64, is_valid_align,
+    IssuerStamp, MemoryLimit, PlatformCapabilities, PlatformResourceProvider, ProtectionSupport,
+    RegionRequest, ReleaseError, bytes_u64, is_valid_align,
 };
 pub use error::EmbeddedError;
 use free_list::{FreeList, FreeListRefusal, Span};
@@ -50,7 +50,7 @@ pub struct RegionTableFull<'a> {
 #[must_use = "dropping a block leaks its range until the provider is dropped"]
 pub struct EmbeddedBlock {
     region: usize,
-    region_addr: usize,
+    issuer: IssuerStamp,
     span: Span,
     data_offset: usize,
     size: usize,
@@ -72,6 +72,9 @@ impl EmbeddedBlock {
 struct StaticRegion<'a, const F: usize> {
     memory: &'a mut [u8],
     free: FreeList<F>,
+    /// Drawn when the region is added: a block of an earlier provider (or an earlier
+    /// `add_region`) over the same RAM has the same index and address but not this stamp.
+    issuer: IssuerStamp,
 }
 
 /// Up to [`MAX_STATIC_REGIONS`] static memory regions with first-fit allocation, and an
@@ -137,7 +140,11 @@ impl<'a, const F: usize> EmbeddedResourceProvider<'a, F> {
             });
         };
         let free = FreeList::new(memory.len());
-        *slot = Some(StaticRegion { memory, free });
+        *slot = Some(StaticRegion {
+            memory,
+            free,
+            issuer: IssuerStamp::fresh(),
+        });
         Ok(index)
     }
 
@@ -197,7 +204,7 @@ impl<'a, const F: usize> EmbeddedResourceProvider<'a, F> {
                 Ok(carved) => {
                     return Ok(EmbeddedBlock {
                         region: index,
-                        region_addr,
+                        issuer: region.issuer,
                         span: carved.span,
                         data_offset: carved.data_offset,
                         size: request.size,
@@ -239,7 +246,7 @@ impl<'a, const F: usize> EmbeddedResourceProvider<'a, F> {
             .find_map(|(region, slot)| {
                 slot.as_ref().map(|r| EmbeddedBlock {
                     region,
-                    region_addr: r.memory.as_ptr().addr(),
+                    issuer: r.issuer,
                     span: Span { start: 0, len: 0 },
                     data_offset: 0,
                     size: 0,
@@ -261,7 +268,7 @@ impl<'a, const F: usize> EmbeddedResourceProvider<'a, F> {
             offset: block.data_offset,
         };
         match self.regions.get_mut(block.region) {
-            Some(Some(region)) if region.memory.as_ptr().addr() == block.region_addr => Ok(region),
+            Some(Some(region)) if region.issuer == block.issuer => Ok(region),
             _ => Err(foreign),
         }
     }

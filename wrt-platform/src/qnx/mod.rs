@@ -26,8 +26,8 @@ use thiserror::Error;
 use wrt_foundation::BoundedVec;
 
 use crate::provider::{
-    MemoryLimit, PlatformCapabilities, PlatformResourceProvider, RegionRequest, ReleaseError,
-    bytes_u64,
+    IssuerStamp, MemoryLimit, PlatformCapabilities, PlatformResourceProvider, RegionRequest,
+    ReleaseError, bytes_u64,
 };
 pub use mutex::{MutexConfig, MutexConfigError, MutexProtocol};
 pub use partition::{Partition, PartitionId};
@@ -73,6 +73,13 @@ pub enum QnxError<E> {
         /// Bytes charged now.
         used: usize,
     },
+    /// The region was charged by another provider: releasing it here would credit this
+    /// provider's partition with a charge it never took.
+    #[error("region charged to partition {partition} of another provider")]
+    ForeignRegion {
+        /// The partition index recorded in the region.
+        partition: usize,
+    },
     /// [`PlatformResourceProvider::allocate`] was called before a partition was selected.
     #[error("no partition selected for allocations")]
     NoPartitionSelected,
@@ -93,6 +100,7 @@ pub struct QnxRegion<R> {
     inner: R,
     partition: PartitionId,
     charged: usize,
+    issuer: IssuerStamp,
 }
 
 impl<R> QnxRegion<R> {
@@ -138,6 +146,7 @@ pub struct QnxResourceProvider<B, const N: usize = DEFAULT_PARTITIONS> {
     selected: Option<PartitionId>,
     priority_inheritance: bool,
     granule: usize,
+    issuer: IssuerStamp,
 }
 
 impl<B: PlatformResourceProvider, const N: usize> QnxResourceProvider<B, N> {
@@ -151,6 +160,7 @@ impl<B: PlatformResourceProvider, const N: usize> QnxResourceProvider<B, N> {
             selected: None,
             priority_inheritance,
             granule,
+            issuer: IssuerStamp::fresh(),
         }
     }
 
@@ -232,32 +242,39 @@ impl<B: PlatformResourceProvider, const N: usize> QnxResourceProvider<B, N> {
             inner,
             partition: id,
             charged: charge,
+            issuer: self.issuer,
         })
     }
 
-    /// Releases `region` to the backend and refunds its partition.
+    /// Releases `region` to the backend and refunds its partition. A region of another
+    /// provider is handed back in the error as [`QnxError::ForeignRegion`], its backend
+    /// region untouched and no partition credited.
     pub fn release_region(
         &mut self,
         region: QnxRegion<B::Region>,
     ) -> Result<(), QnxReleaseError<B>> {
+        let checked = if region.issuer == self.issuer {
+            self.partition(region.partition).map(|_| ())
+        } else {
+            Err(QnxError::ForeignRegion {
+                partition: region.partition.0,
+            })
+        };
+        if let Err(error) = checked {
+            return Err(ReleaseError { region, error });
+        }
         let QnxRegion {
             inner,
             partition,
             charged,
+            issuer,
         } = region;
-        if let Err(error) = self.partition(partition) {
-            let region = QnxRegion {
-                inner,
-                partition,
-                charged,
-            };
-            return Err(ReleaseError { region, error });
-        }
         self.backend.release(inner).map_err(|e| ReleaseError {
             region: QnxRegion {
                 inner: e.region,
                 partition,
                 charged,
+                issuer,
             },
             error: QnxError::Platform(e.error),
         })?;
