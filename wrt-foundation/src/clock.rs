@@ -79,7 +79,8 @@ impl ManualClock {
         self.now.set(self.now.get().saturating_add(span));
     }
 
-    /// Moves the clock to `at` if that is not earlier than now; returns whether it moved.
+    /// Moves the clock to `at` if that is not earlier than now; returns whether `at` was
+    /// accepted (`true` also when `at` is now, and the clock stands still).
     pub fn set(&self, at: Timestamp) -> bool {
         let moved = at.0 >= self.now.get();
         if moved {
@@ -135,6 +136,9 @@ mod tests {
         let clock = ManualClock::new();
         clock.advance(Duration::from_secs(2));
         assert!(!clock.set(Timestamp::from_duration(Duration::from_secs(1))));
+        assert_eq!(clock.now().as_duration(), Duration::from_secs(2));
+        // Setting it to now is accepted and leaves it standing (the rustdoc's promise).
+        assert!(clock.set(clock.now()));
         assert_eq!(clock.now().as_duration(), Duration::from_secs(2));
         assert_eq!(
             Timestamp::ZERO.saturating_duration_since(clock.now()),

@@ -6,7 +6,7 @@
 //! | feature set          | environment        | what it adds                                  |
 //! |----------------------|--------------------|-----------------------------------------------|
 //! | (none)               | `no_std`, no heap  | everything below except the heap-backed forms |
-//! | `alloc`              | `no_std` + `alloc` | heap-backed memories and region tables        |
+//! | `alloc`              | `no_std` + `alloc` | heap-backed memories, region and slot tables  |
 //! | `std` (the default)  | hosted             | `clock::StdClock` on `std::time::Instant`     |
 //!
 //! Features only ever *add* items: the fixed-capacity types exist in every environment, so

@@ -76,8 +76,9 @@ pub enum MemoryError {
         /// The page size the size must be a multiple of.
         page_size: usize,
     },
-    /// Every slot of a fixed region table is in use.
-    #[error("region table is full: all {capacity} slots are in use")]
+    /// Every slot of a fixed region table is in use or retired (a slot whose generation
+    /// would wrap is never reused).
+    #[error("region table is full: all {capacity} slots are in use or retired")]
     RegionTableFull {
         /// Number of slots in the table.
         capacity: usize,
@@ -98,7 +99,7 @@ pub enum MemoryError {
         slots: usize,
     },
     /// Every block of the pool is allocated (or retired).
-    #[error("memory pool exhausted: all {block_count} blocks are in use")]
+    #[error("memory pool exhausted: all {block_count} blocks are in use or retired")]
     PoolExhausted {
         /// Number of blocks in the pool.
         block_count: usize,
@@ -141,4 +142,27 @@ pub enum MemoryError {
         /// Bytes asked of the host allocator.
         requested: usize,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryError;
+    use std::string::ToString;
+
+    /// Audit finding: after a slot retires (about 4.3e9 cycles, too long for this run; the
+    /// retirement itself is tested in the slot table) the refusal said every slot was
+    /// "in use" while no region was.
+    #[test]
+    fn full_table_and_pool_messages_allow_for_retired_slots() {
+        let table = MemoryError::RegionTableFull { capacity: 1 }.to_string();
+        assert_eq!(
+            table,
+            "region table is full: all 1 slots are in use or retired"
+        );
+        let pool = MemoryError::PoolExhausted { block_count: 2 }.to_string();
+        assert_eq!(
+            pool,
+            "memory pool exhausted: all 2 blocks are in use or retired"
+        );
+    }
 }
