@@ -41,6 +41,22 @@ std::thread_local! {
     };
 }
 
+std::thread_local! {
+    /// Requests above this many bytes are refused (null), on this thread only.
+    static CEILING: Cell<usize> = const { Cell::new(usize::MAX) };
+    /// The size of the last request refused on this thread.
+    static LAST_REFUSED: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// `true` when this thread's ceiling refuses a request of `size` bytes (and records it).
+fn refuses(size: usize) -> bool {
+    let refused = size > CEILING.with(Cell::get);
+    if refused {
+        LAST_REFUSED.with(|r| r.set(Some(size)));
+    }
+    refused
+}
+
 fn count(size: usize) {
     REQUESTED.with(|r| {
         let seen = r.get();
@@ -60,6 +76,9 @@ pub struct CountingAllocator;
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count(layout.size());
+        if refuses(layout.size()) {
+            return std::ptr::null_mut();
+        }
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
         unsafe { System.alloc(layout) }
     }
@@ -71,6 +90,9 @@ unsafe impl GlobalAlloc for CountingAllocator {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         count(new_size);
+        if refuses(new_size) {
+            return std::ptr::null_mut();
+        }
         // SAFETY: `ptr` came from this allocator with `layout`; the caller upholds the rest.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -114,6 +136,24 @@ pub fn requested_during<R>(work: impl FnOnce() -> R) -> (R, Requested) {
 /// Number of allocations this thread made while `work` ran.
 pub fn allocations_during(work: impl FnOnce()) -> usize {
     requested_during(work).1.allocations
+}
+
+/// Runs `work` with every request of this thread above `ceiling` bytes refused (the
+/// allocator returns null, as a host out of memory does), and returns its result with the
+/// size of the last refused request: what a refusal's `requested` figure should say.
+///
+/// # Panics
+///
+/// When [`CountingAllocator`] is not this binary's global allocator (as [`requested_during`]).
+pub fn refusing_above<R>(ceiling: usize, work: impl FnOnce() -> R) -> (R, Option<usize>) {
+    LAST_REFUSED.with(|r| r.set(None));
+    let (result, _) = requested_during(|| {
+        let before = CEILING.with(|c| c.replace(ceiling));
+        let result = work();
+        CEILING.with(|c| c.set(before));
+        result
+    });
+    (result, LAST_REFUSED.with(Cell::get))
 }
 
 #[cfg(test)]

@@ -144,10 +144,10 @@ pub enum MemoryError {
     },
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "alloc"))]
 mod tests {
     use super::MemoryError;
-    use std::string::ToString;
+    use alloc::string::ToString;
 
     /// Audit finding: after a slot retires (about 4.3e9 cycles, too long for this run; the
     /// retirement itself is tested in the slot table) the refusal said every slot was

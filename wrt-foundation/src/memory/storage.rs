@@ -210,11 +210,10 @@ impl MemoryStorage for HeapStorage {
                 max_size: self.max_len(),
             });
         }
-        self.bytes.try_reserve_exact(additional).map_err(|_| {
-            MemoryError::HostAllocationFailed {
-                requested: additional,
-            }
-        })?;
+        // The allocator is asked for the whole grown buffer, so that is the figure reported.
+        self.bytes
+            .try_reserve_exact(additional)
+            .map_err(|_| MemoryError::HostAllocationFailed { requested: new_len })?;
         // Cannot reallocate: the room was reserved above.
         self.bytes.resize(new_len, 0);
         Ok(())

@@ -93,8 +93,8 @@ pub enum SlotsFull {
         /// Slots the storage can hold.
         capacity: usize,
     },
-    /// The heap storage asked the allocator for one more slot and was refused.
-    #[error("the allocator refused {requested} bytes for another slot")]
+    /// The heap storage asked the allocator for room for more slots and was refused.
+    #[error("the allocator refused {requested} bytes for more slots")]
     HostAllocationFailed {
         /// Bytes asked for.
         requested: usize,
@@ -282,11 +282,16 @@ impl<T: Vacant> SlotStorage<T> for HeapSlots<T> {
                 });
             }
         };
-        self.slots
-            .try_reserve(1)
-            .map_err(|_| SlotsFull::HostAllocationFailed {
-                requested: core::mem::size_of::<Slot<T>>(),
-            })?;
+        if self.slots.len() == self.slots.capacity() {
+            // Doubling (at least 4 slots), as `Vec` itself grows, but reserved exactly so
+            // the refusal can say how many bytes the allocator was asked for.
+            let wanted = self.slots.capacity().saturating_mul(2).max(4);
+            self.slots
+                .try_reserve_exact(wanted.saturating_sub(self.slots.len()))
+                .map_err(|_| SlotsFull::HostAllocationFailed {
+                    requested: wanted.saturating_mul(core::mem::size_of::<Slot<T>>()),
+                })?;
+        }
         self.slots.push(Slot::FRESH);
         Ok(index)
     }
