@@ -90,8 +90,10 @@ fn as_u64(n: usize) -> u64 {
 }
 
 impl<S> LinearMemory<S> {
-    /// A memory of zero pages and no access that cannot grow: what a vacant region slot holds
-    /// until a [`LinearMemoryManager`](super::LinearMemoryManager) activates it.
+    /// A memory of no access that cannot grow: what a vacant region slot holds until a
+    /// [`LinearMemoryManager`](super::LinearMemoryManager) activates it. It has zero pages
+    /// when `storage` has nothing committed, as every storage starts; bytes already committed
+    /// are kept (this is a `const fn` and cannot clear them), so hand it fresh storage.
     pub const fn dormant(storage: S) -> Self {
         Self {
             storage,
@@ -168,7 +170,9 @@ impl<S: MemoryStorage> LinearMemory<S> {
         self.maximum_pages
     }
 
-    /// Current size in bytes (always `pages() * PAGE_SIZE`).
+    /// Current size in bytes: `pages() * PAGE_SIZE` for every memory built by `new` and
+    /// grown by `grow` (a [`dormant`](Self::dormant) one over committed storage reports those
+    /// bytes).
     pub fn size_bytes(&self) -> usize {
         self.storage.bytes().len()
     }

@@ -66,7 +66,7 @@ pub trait MemoryStorage {
 /// assert_eq!(storage.max_len(), 16);
 /// # Ok::<(), wrt_foundation::memory::MemoryError>(())
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct FixedStorage<B> {
     backing: B,
     len: usize,
@@ -106,6 +106,20 @@ impl<B: AsRef<[u8]>> fmt::Debug for FixedStorage<B> {
             .finish()
     }
 }
+
+/// Equal when the committed bytes and the capacity are: bytes past the committed length are
+/// not the memory's (they are zeroed when committed), so they take no part.
+impl<B: AsRef<[u8]>> PartialEq for FixedStorage<B> {
+    fn eq(&self, other: &Self) -> bool {
+        fn committed<B: AsRef<[u8]>>(s: &FixedStorage<B>) -> &[u8] {
+            s.backing.as_ref().get(..s.len).unwrap_or(&[])
+        }
+        committed(self) == committed(other)
+            && self.backing.as_ref().len() == other.backing.as_ref().len()
+    }
+}
+
+impl<B: AsRef<[u8]>> Eq for FixedStorage<B> {}
 
 impl<const N: usize> Default for FixedStorage<[u8; N]> {
     fn default() -> Self {
@@ -227,6 +241,23 @@ impl MemoryStorage for HeapStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Outside audit: the derived equality compared the uncommitted bytes too, so two
+    /// storages with the same committed bytes and capacity compared unequal.
+    #[test]
+    fn fixed_storage_equality_ignores_uncommitted_bytes() {
+        let mut a = InlineStorage::<8>::inline();
+        a.grow_to(4).unwrap();
+        a.bytes_mut().fill(7);
+        a.clear();
+        assert_eq!(a, InlineStorage::<8>::inline());
+        a.grow_to(2).unwrap();
+        let mut b = InlineStorage::<8>::inline();
+        b.grow_to(2).unwrap();
+        assert_eq!(a, b);
+        b.bytes_mut().fill(1);
+        assert_ne!(a, b);
+    }
 
     #[test]
     fn fixed_storage_zeroes_reused_backing_on_every_grow() {
