@@ -146,12 +146,18 @@ pub fn allocations_during(work: impl FnOnce()) -> usize {
 ///
 /// When [`CountingAllocator`] is not this binary's global allocator (as [`requested_during`]).
 pub fn refusing_above<R>(ceiling: usize, work: impl FnOnce() -> R) -> (R, Option<usize>) {
+    /// Puts the previous ceiling back however `work` ends, a panic included, so one failed
+    /// test cannot leave the thread refusing for the next one the harness runs on it.
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CEILING.with(|c| c.set(self.0));
+        }
+    }
     LAST_REFUSED.with(|r| r.set(None));
     let (result, _) = requested_during(|| {
-        let before = CEILING.with(|c| c.replace(ceiling));
-        let result = work();
-        CEILING.with(|c| c.set(before));
-        result
+        let _restore = Restore(CEILING.with(|c| c.replace(ceiling)));
+        work()
     });
     (result, LAST_REFUSED.with(Cell::get))
 }

@@ -90,6 +90,14 @@ impl<B> FixedStorage<B> {
     }
 }
 
+impl<B: AsRef<[u8]>> FixedStorage<B> {
+    /// The committed bytes: what `bytes` lends and what equality compares (a read-only
+    /// backing suffices for both).
+    fn committed(&self) -> &[u8] {
+        self.backing.as_ref().get(..self.len).unwrap_or(&[])
+    }
+}
+
 impl<const N: usize> FixedStorage<[u8; N]> {
     /// Zeroed inline storage of `N` bytes, usable in `const` and `static` items.
     pub const fn inline() -> Self {
@@ -111,10 +119,7 @@ impl<B: AsRef<[u8]>> fmt::Debug for FixedStorage<B> {
 /// not the memory's (they are zeroed when committed), so they take no part.
 impl<B: AsRef<[u8]>> PartialEq for FixedStorage<B> {
     fn eq(&self, other: &Self) -> bool {
-        fn committed<B: AsRef<[u8]>>(s: &FixedStorage<B>) -> &[u8] {
-            s.backing.as_ref().get(..s.len).unwrap_or(&[])
-        }
-        committed(self) == committed(other)
+        self.committed() == other.committed()
             && self.backing.as_ref().len() == other.backing.as_ref().len()
     }
 }
@@ -129,7 +134,7 @@ impl<const N: usize> Default for FixedStorage<[u8; N]> {
 
 impl<B: AsRef<[u8]> + AsMut<[u8]>> MemoryStorage for FixedStorage<B> {
     fn bytes(&self) -> &[u8] {
-        self.backing.as_ref().get(..self.len).unwrap_or(&[])
+        self.committed()
     }
 
     fn bytes_mut(&mut self) -> &mut [u8] {
