@@ -311,7 +311,9 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
         self.free.retired
     }
 
-    /// The most slots the table can ever hold; `None` when only the host limits it.
+    /// The most slots the table can hold as it stands: `N` for an inline table; for a
+    /// prepared table the slots prepared so far (each [`prepare`](Self::prepare) raises it,
+    /// up to `N`); `None` for a heap table, which only the host limits.
     #[inline]
     pub fn capacity(&self) -> Option<usize> {
         self.storage.capacity()

@@ -89,13 +89,14 @@ pub enum MemoryError {
         /// The id the caller gave.
         id: RegionId,
     },
-    /// The manager never issued the id: its index is past every slot the manager has, or
-    /// its generation is one the slot has not reached (an id of another manager, say).
-    #[error("region {id} was never issued by this manager of {slots} slots")]
+    /// The manager never issued the id: its index is past every slot the manager has handed
+    /// out, or its generation is one the slot has not reached (an id of another manager, say).
+    #[error("region {id} was never issued by this manager ({slots} slots handed out so far)")]
     ForgedRegion {
         /// The id the caller gave.
         id: RegionId,
-        /// Slots the manager has.
+        /// Slots the manager has handed out so far (occupied, free or retired): every id it
+        /// issued indexes below this. Not its capacity, which may be larger.
         slots: usize,
     },
     /// Every block of the pool is allocated (or retired).

@@ -122,7 +122,8 @@ pub trait SlotStorage<T>: sealed::Sealed {
     /// # Errors
     /// [`SlotsFull`] when there is none; nothing changes then.
     fn add_slot(&mut self) -> Result<u32, SlotsFull>;
-    /// The most slots the storage can hold; `None` when only the host limits it.
+    /// The most slots the storage can hold as it stands (for [`PreparedSlots`], those
+    /// prepared so far); `None` when only the host limits it.
     fn capacity(&self) -> Option<usize>;
 }
 

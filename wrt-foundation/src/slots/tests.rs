@@ -193,3 +193,24 @@ fn remove_with_hands_over_the_value_and_refuses_like_remove() {
     assert_eq!(t.remove_with(key(1, 1), |(x, _)| x), Err(KeyError::Forged));
     assert!(t.is_empty());
 }
+
+/// Outside audit: `capacity` was documented as "the most slots the table can ever hold",
+/// while a prepared table's is the slots prepared so far, which each `prepare` raises.
+#[test]
+fn a_prepared_tables_capacity_is_the_slots_prepared_so_far() {
+    let mut t: SlotTable<u8, PreparedSlots<u8, 3>> = SlotTable::prepared();
+    assert_eq!(t.capacity(), Some(0));
+    assert!(!t.has_vacancy());
+    t.prepare(1).unwrap();
+    assert_eq!((t.capacity(), t.prepared_count()), (Some(1), 1));
+    let k = t.try_occupy(|_, _| Ok::<(), ()>(())).unwrap();
+    assert_eq!(
+        t.try_occupy(|_, _| Ok::<(), ()>(())),
+        Err(OccupyError::Full(SlotsFull::AtCapacity { capacity: 1 }))
+    );
+    t.prepare(2).unwrap();
+    t.prepare(3).unwrap();
+    assert_eq!(t.prepare(4), Err(4), "all N prepared");
+    assert_eq!(t.capacity(), Some(3));
+    assert_eq!(t.payload(k), Ok(&1));
+}

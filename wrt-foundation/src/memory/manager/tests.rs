@@ -1,5 +1,6 @@
 use super::*;
 use crate::memory::Access;
+use crate::slots::Key;
 
 const RW: MemoryProtection = MemoryProtection::READ_WRITE;
 const PAGE: usize = PAGE_SIZE;
@@ -223,4 +224,28 @@ fn heap_manager_adds_slots_and_reuses_freed_ones() {
     m.set_max_memory(None);
     assert_eq!(m.grow(again, 3), Ok(1));
     assert_eq!(m.total_allocated(), 7 * PAGE);
+}
+
+/// Outside audit: the forged-id refusal said "this manager of 1 slots" of a manager of four
+/// slots: its figure is the slots handed out so far (an id indexing at or past them was
+/// never issued), not the capacity. The message and the field's rustdoc now say so.
+#[test]
+fn a_forged_id_is_refused_with_the_slots_handed_out_so_far() {
+    let mut m = FixedMemoryManager::<4, PAGE>::new(None);
+    m.allocate_memory(PAGE, RW).unwrap();
+    let forged = RegionId::new(Key::new(3, Key::FIRST_GENERATION));
+    let refused = m.region(forged).unwrap_err();
+    assert_eq!(
+        refused,
+        MemoryError::ForgedRegion {
+            id: forged,
+            slots: 1
+        }
+    );
+    let mut message: heapless::String<96> = heapless::String::new();
+    core::fmt::Write::write_fmt(&mut message, format_args!("{refused}")).unwrap();
+    assert_eq!(
+        message,
+        "region 3 (generation 1) was never issued by this manager (1 slots handed out so far)"
+    );
 }
