@@ -239,9 +239,10 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
             .then_some(Key::new(index, slot.generation))
     }
 
-    /// `true` when `key` names an occupied slot.
+    /// `true` when `key` names an occupied slot. (For an `Option` table,
+    /// [`contains`](Self::contains) asks whether it names a value.)
     #[inline]
-    pub fn contains(&self, key: Key) -> bool {
+    pub fn is_occupied(&self, key: Key) -> bool {
         self.payload(key).is_ok()
     }
 
@@ -288,14 +289,10 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
 
     /// Occupied slots, counted: one pass over the slots handed out so far. The table keeps no
     /// count, so that an insert or remove stores nothing beyond its slot and the free list's
-    /// head; an owner that reads the figure often keeps its own.
-    pub fn len(&self) -> usize {
+    /// head; an owner that reads the figure often keeps its own. (For an `Option` table,
+    /// [`len`](Self::len) counts the values.)
+    pub fn occupied_count(&self) -> usize {
         self.payloads().count()
-    }
-
-    /// `true` when no slot is occupied; stops at the first occupied slot.
-    pub fn is_empty(&self) -> bool {
-        self.payloads().next().is_none()
     }
 
     /// Slots handed out at least once (occupied, vacant or retired).
@@ -388,9 +385,13 @@ impl<T, S: SlotStorage<T>> SlotTable<T, S> {
 }
 
 /// The payload-is-a-value form: `Option<V>` slots, vacant as `None`. Each method is the
-/// generic one with the value put in or taken out; a slot occupied with no value in it (its
-/// value taken through [`payload_mut`](SlotTable::payload_mut), say) reads as
-/// [`KeyError::Stale`].
+/// generic one with the value put in or taken out, and every one of them sees the values
+/// only: a slot occupied with no value in it (its value taken through
+/// [`payload_mut`](SlotTable::payload_mut), say) reads as [`KeyError::Stale`], is left out
+/// of [`iter`](Self::iter), [`len`](Self::len) and [`contains`](Self::contains), and is
+/// vacated by [`remove`](Self::remove). The generic
+/// [`occupied_count`](SlotTable::occupied_count) and [`is_occupied`](SlotTable::is_occupied)
+/// still see the occupancy.
 impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
     /// Stores `value` and returns its key, or hands `value` back when no slot is vacant and
     /// none can be added.
@@ -459,6 +460,23 @@ impl<V, S: SlotStorage<Option<V>>> SlotTable<Option<V>, S> {
                 }
             },
         );
+    }
+
+    /// `true` when `key` names a stored value: exactly when [`get`](Self::get) is `Ok`.
+    #[inline]
+    pub fn contains(&self, key: Key) -> bool {
+        self.get(key).is_ok()
+    }
+
+    /// Values stored, counted: one pass over the slots handed out so far, as
+    /// [`occupied_count`](SlotTable::occupied_count); the items [`iter`](Self::iter) yields.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// `true` when no value is stored; stops at the first.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
     }
 
     /// Every stored value with its key, in slot order.

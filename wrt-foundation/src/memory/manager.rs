@@ -265,7 +265,7 @@ impl<T: RegionTable> LinearMemoryManager<T> {
 
     /// Number of live regions.
     pub fn region_count(&self) -> usize {
-        self.table.slots().len()
+        self.table.slots().occupied_count()
     }
 
     /// The most regions the table can hold; `None` when only the host limits it.

@@ -97,13 +97,13 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B> MemoryPool<BLOCK_SIZE
 
     /// Blocks handed out and not yet freed.
     pub fn allocated(&self) -> usize {
-        self.blocks.len()
+        self.blocks.occupied_count()
     }
 
     /// Blocks that [`allocate`](Self::allocate) can still hand out.
     pub fn available(&self) -> usize {
         BLOCK_COUNT
-            .saturating_sub(self.blocks.len())
+            .saturating_sub(self.blocks.occupied_count())
             .saturating_sub(self.blocks.retired())
     }
 
@@ -119,7 +119,7 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B> MemoryPool<BLOCK_SIZE
         if BLOCK_COUNT == 0 {
             0.0
         } else {
-            self.blocks.len() as f32 / BLOCK_COUNT as f32
+            self.blocks.occupied_count() as f32 / BLOCK_COUNT as f32
         }
     }
 
@@ -324,7 +324,7 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B> fmt::Debug
         f.debug_struct("MemoryPool")
             .field("block_size", &BLOCK_SIZE)
             .field("block_count", &BLOCK_COUNT)
-            .field("allocated", &self.blocks.len())
+            .field("allocated", &self.blocks.occupied_count())
             .field("retired", &self.blocks.retired())
             .finish()
     }

@@ -73,7 +73,7 @@ fn a_refused_fill_leaves_the_slot_vacant_and_the_next_occupy_takes_it() {
         Err("no")
     });
     assert_eq!(refused, Err(OccupyError::Refused("no")));
-    assert_eq!(t.len(), 0);
+    assert_eq!(t.occupied_count(), 0);
     let k = t.try_occupy(|index, payload| {
         assert_eq!(index, 0);
         payload.0 += 1;
@@ -123,8 +123,37 @@ fn an_occupied_slot_without_a_value_reads_stale_and_remove_vacates_it() {
         "occupied, never given a value"
     );
     assert_eq!(t.remove(a), Err(KeyError::Stale));
-    assert_eq!(t.len(), 1, "the empty occupancy ended");
+    assert_eq!(t.occupied_count(), 1, "the empty occupancy ended");
     assert_eq!(t.insert(2), Ok(key(0, 2)));
+}
+
+/// Outside audit: a slot whose value was taken through `payload_mut` was live to `contains`
+/// and `len` and stale to `get` and `iter`. The value methods now agree with each other;
+/// only the generic occupancy methods still see the empty occupancy.
+#[test]
+fn the_value_methods_agree_on_an_occupied_slot_whose_value_was_taken() {
+    let mut t: InlineSlotTable<Option<u32>, 2> = InlineSlotTable::new();
+    let a = t.insert(1).unwrap();
+    let b = t.insert(2).unwrap();
+    assert_eq!(t.payload_mut(a).map(Option::take), Ok(Some(1)));
+    assert_eq!(t.get(a), Err(KeyError::Stale));
+    assert!(!t.contains(a), "contains agrees with get");
+    assert!(t.contains(b));
+    assert_eq!(t.len(), 1, "len counts what iter yields");
+    assert_eq!(
+        t.iter()
+            .map(|(k, v)| (k, *v))
+            .collect::<heapless::Vec<_, 2>>(),
+        [(b, 2)]
+    );
+    assert_eq!((t.occupied_count(), t.is_occupied(a)), (2, true));
+    t.remove(b).unwrap();
+    assert!(
+        t.is_empty(),
+        "no value is stored, though slot a is occupied"
+    );
+    assert_eq!(t.remove(a), Err(KeyError::Stale));
+    assert_eq!(t.occupied_count(), 0, "remove vacated the empty occupancy");
 }
 
 #[test]
