@@ -92,7 +92,7 @@ where
     let bytes = provider
         .region_bytes_mut(region)
         .map_err(BridgeError::Platform)?;
-    MemoryPool::with_backing(bytes).map_err(BridgeError::Memory)
+    MemoryPool::with_backing(bytes).map_err(|refused| BridgeError::Memory(refused.error))
 }
 
 /// A [`RegionTable`] whose slots are backed by provider regions (any `AsRef<[u8]> +

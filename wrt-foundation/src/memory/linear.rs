@@ -4,7 +4,9 @@
 use core::fmt;
 use core::ops::Range;
 
-use super::{Access, MAX_PAGES, MemoryError, MemoryProtection, MemoryStorage, PAGE_SIZE};
+use super::{
+    Access, BackingRefused, MAX_PAGES, MemoryError, MemoryProtection, MemoryStorage, PAGE_SIZE,
+};
 
 /// WebAssembly linear memory: a byte array of whole 64 KiB pages that can grow up to a
 /// maximum, where every access is checked against the bounds and the protection.
@@ -117,7 +119,25 @@ impl<S: MemoryStorage> LinearMemory<S> {
     /// # Errors
     /// [`MemoryError::InvalidLimits`] when `initial_pages` is above the effective maximum,
     /// and [`MemoryError::HostAllocationFailed`] when a heap storage cannot get the bytes.
+    /// Either way the storage comes back in the [`BackingRefused`], with nothing committed:
+    /// a platform region behind it is still the caller's to return.
     pub fn new(
+        storage: S,
+        initial_pages: u32,
+        maximum_pages: Option<u32>,
+        protection: MemoryProtection,
+    ) -> Result<Self, BackingRefused<S>> {
+        let mut memory = Self::dormant(storage);
+        match memory.activate(initial_pages, maximum_pages, protection) {
+            Ok(()) => Ok(memory),
+            Err(error) => Err(BackingRefused::new(memory.into_storage(), error)),
+        }
+    }
+
+    /// [`new`](Self::new) over a storage the constructor made itself, so nothing of the
+    /// caller's is at stake in a refusal: the storage is not handed back, which keeps a
+    /// large inline one from being carried (and, unoptimised, copied) through the error.
+    fn over_fresh(
         storage: S,
         initial_pages: u32,
         maximum_pages: Option<u32>,

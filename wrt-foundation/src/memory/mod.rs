@@ -16,6 +16,7 @@ mod linear;
 mod manager;
 mod pool;
 mod protection;
+mod refused;
 mod region;
 pub mod storage;
 
@@ -28,6 +29,7 @@ pub use manager::HeapMemoryManager;
 pub use manager::{FixedMemoryManager, LinearMemoryManager, RegionMemory};
 pub use pool::{BlockHandle, InlineBlocks, MemoryPool, RequestTally};
 pub use protection::{Access, MemoryProtection};
+pub use refused::BackingRefused;
 #[cfg(feature = "alloc")]
 pub use region::HeapRegions;
 pub use region::{FixedRegions, RegionId, RegionInfo, RegionSlots, RegionTable};

@@ -12,7 +12,7 @@ pub use handle::BlockHandle;
 pub use requests::RequestTally;
 use requests::Requested;
 
-use super::MemoryError;
+use super::{BackingRefused, MemoryError};
 use crate::slots::{InlineSlotTable, KeyError, OccupyError, Vacant};
 
 /// `BLOCK_COUNT` blocks of `BLOCK_SIZE` bytes, allocated and freed in O(1); needs no heap.
@@ -185,12 +185,16 @@ impl<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize, B: AsRef<[u8]> + AsMut<[
     /// ```
     ///
     /// # Errors
-    /// [`MemoryError::BackingTooSmall`] when it holds fewer bytes.
-    pub fn with_backing(backing: B) -> Result<Self, MemoryError> {
+    /// [`MemoryError::BackingTooSmall`] when it holds fewer bytes; the backing comes back,
+    /// untouched, in the [`BackingRefused`].
+    pub fn with_backing(backing: B) -> Result<Self, BackingRefused<B>> {
         let provided = backing.as_ref().len();
         match BLOCK_SIZE.checked_mul(BLOCK_COUNT) {
             Some(required) if provided >= required => Ok(Self::from_backing(backing)),
-            _ => Err(Self::backing_too_small(provided)),
+            _ => Err(BackingRefused::new(
+                backing,
+                Self::backing_too_small(provided),
+            )),
         }
     }
 

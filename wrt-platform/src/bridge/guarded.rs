@@ -67,13 +67,14 @@ pub fn guarded_linear_memory(
     protection: MemoryProtection,
 ) -> Result<GuardedLinearMemory, BridgeError<LinuxError>> {
     let region = rw_region(provider, &pages(maximum_pages)?)?;
+    // A refused region is dropped here, which unmaps it: it was mapped for this memory only.
     LinearMemory::new(
         FixedStorage::new(region),
         initial_pages,
         Some(maximum_pages),
         protection,
     )
-    .map_err(BridgeError::Memory)
+    .map_err(|refused| BridgeError::Memory(refused.error))
 }
 
 /// A manager with `regions` slots (at most `N`), each an mmap'd region of `region_pages`
@@ -114,5 +115,6 @@ pub fn guarded_pool<const BLOCK_SIZE: usize, const BLOCK_COUNT: usize>(
             requested: usize::MAX,
         }))?;
     let region = rw_region(provider, &RegionRequest::new(bytes))?;
-    MemoryPool::with_backing(region).map_err(BridgeError::Memory)
+    // A refused region is dropped here, which unmaps it: it was mapped for this pool only.
+    MemoryPool::with_backing(region).map_err(|refused| BridgeError::Memory(refused.error))
 }

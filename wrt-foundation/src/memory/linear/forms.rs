@@ -27,14 +27,15 @@ impl<const N: usize> LinearMemory<crate::memory::InlineStorage<N>> {
     /// An inline memory of `initial_pages`, growable to `maximum_pages` or `N / PAGE_SIZE`.
     ///
     /// # Errors
-    /// As [`new`](Self::new).
+    /// As [`new`](Self::new), without the storage: it was made here, and nothing of the
+    /// caller's is dropped.
     pub fn inline(
         initial_pages: u32,
         maximum_pages: Option<u32>,
         protection: MemoryProtection,
     ) -> Result<Self, MemoryError> {
         let () = Self::WHOLE_PAGES;
-        Self::new(
+        Self::over_fresh(
             crate::memory::InlineStorage::inline(),
             initial_pages,
             maximum_pages,
@@ -60,14 +61,15 @@ impl<'a> LinearMemory<crate::memory::BorrowedStorage<'a>> {
     /// as pages are committed.
     ///
     /// # Errors
-    /// As [`new`](Self::new).
+    /// As [`new`](Self::new), without the storage: the caller's borrow of `bytes` ends with
+    /// the refusal.
     pub fn borrowed(
         bytes: &'a mut [u8],
         initial_pages: u32,
         maximum_pages: Option<u32>,
         protection: MemoryProtection,
     ) -> Result<Self, MemoryError> {
-        Self::new(
+        Self::over_fresh(
             crate::memory::BorrowedStorage::new(bytes),
             initial_pages,
             maximum_pages,
@@ -81,13 +83,14 @@ impl LinearMemory<crate::memory::HeapStorage> {
     /// A heap memory of `initial_pages`, growable to `maximum_pages` (or [`MAX_PAGES`](crate::memory::MAX_PAGES)).
     ///
     /// # Errors
-    /// As [`new`](Self::new).
+    /// As [`new`](Self::new), without the storage: it was made here, and nothing of the
+    /// caller's is dropped.
     pub fn heap(
         initial_pages: u32,
         maximum_pages: Option<u32>,
         protection: MemoryProtection,
     ) -> Result<Self, MemoryError> {
-        Self::new(
+        Self::over_fresh(
             crate::memory::HeapStorage::new(),
             initial_pages,
             maximum_pages,

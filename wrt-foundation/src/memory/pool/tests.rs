@@ -94,7 +94,10 @@ fn exhausted_generation_retires_the_block_instead_of_wrapping() {
 fn external_backing_must_be_large_enough_and_is_zeroed_per_block() {
     let mut small = [0u8; 15];
     assert_eq!(
-        MemoryPool::<4, 4, &mut [u8]>::with_backing(&mut small[..]).unwrap_err(),
+        MemoryPool::<4, 4, &mut [u8]>::with_backing(&mut small[..])
+            .map(|_| ())
+            .unwrap_err()
+            .error,
         MemoryError::BackingTooSmall {
             required: 16,
             provided: 15
