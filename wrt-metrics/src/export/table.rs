@@ -64,14 +64,16 @@ impl core::ops::Deref for FixedText {
 }
 
 /// A label as a table cell: control characters (a newline in a pool name) are written as
-/// escapes so they cannot break the table's lines; width and alignment are honoured.
+/// escapes so they cannot break the table's lines, and a backslash is doubled so that an
+/// escape cannot be mistaken for the name's own text; width and alignment are honoured.
 struct Printable<'a>(&'a str);
 
 impl Printable<'_> {
     fn chars(&self) -> impl Iterator<Item = char> + '_ {
         self.0.chars().flat_map(|ch| {
-            let escaped = ch.is_control().then(|| ch.escape_debug());
-            let plain = (!ch.is_control()).then_some(ch);
+            let escape = ch.is_control() || ch == '\\';
+            let escaped = escape.then(|| ch.escape_debug());
+            let plain = (!escape).then_some(ch);
             escaped.into_iter().flatten().chain(plain)
         })
     }
