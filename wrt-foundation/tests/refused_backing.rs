@@ -6,7 +6,7 @@ use core::cell::Cell;
 
 use wrt_foundation::memory::{
     BackingRefused, FixedStorage, LinearMemory, MemoryError, MemoryPool, MemoryProtection,
-    PAGE_SIZE,
+    MemoryStorage, PAGE_SIZE,
 };
 
 /// A backing that says when it is dropped, as a platform region's `Drop` would unmap it.
@@ -81,6 +81,11 @@ fn a_memory_refused_its_limits_hands_its_storage_back() {
         }
     );
     let storage = refused.backing;
+    assert_eq!(
+        storage.bytes().len(),
+        0,
+        "it comes back with nothing committed"
+    );
     let again = LinearMemory::new(storage, 1, None, MemoryProtection::READ_WRITE).unwrap();
     assert_eq!(again.pages(), 1, "the same region serves the next try");
 }

@@ -27,8 +27,9 @@ use super::MemoryError;
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct BackingRefused<B> {
-    /// The backing, as the constructor was given it (a [`LinearMemory`](super::LinearMemory)
-    /// refused by the allocator hands it back with nothing committed).
+    /// The backing the constructor was given. From
+    /// [`LinearMemory::new`](super::LinearMemory::new) it comes back with nothing committed,
+    /// whatever the refusal: a new memory discards what its storage held before it checks.
     pub backing: B,
     /// Why.
     pub error: MemoryError,
