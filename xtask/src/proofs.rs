@@ -32,10 +32,14 @@ pub const DUPLICATE_PANIC_HANDLER_ERROR: &str = "duplicate lang item `panic_impl
 /// Output directory of the proof builds, relative to the workspace's target directory.
 pub const TARGET_SUBDIR: &str = "proofs";
 
+/// `--locked`: a proof builds what its committed `Cargo.lock` names, and a lock file that no
+/// longer matches the library crates' dependencies fails the step instead of being rewritten
+/// in the checkout (it was, unnoticed, when wrt-platform gained portable-atomic).
 fn build_args(proof: &str, target_dir: &str, features: &[&'static str]) -> Vec<String> {
     let mut args: Vec<String> = [
         "build",
         "--release",
+        "--locked",
         "--manifest-path",
         &format!("proofs/{proof}/Cargo.toml"),
         "--target-dir",
@@ -117,6 +121,24 @@ mod tests {
         };
         assert!(args.windows(2).any(|w| w == ["--features", "leak-alloc"]));
         assert!(matches!(check, Check::MustFailWith(NO_ALLOCATOR_ERROR)));
+    }
+
+    #[test]
+    fn every_proof_build_keeps_to_its_lock_file() {
+        let all = steps(&Env::ALL, Path::new("target"));
+        let builds: Vec<&Vec<String>> = all
+            .iter()
+            .filter_map(|step| match &step.action {
+                Action::Cargo { args, .. } => Some(args),
+                _ => None,
+            })
+            .collect();
+        assert!(!builds.is_empty());
+        assert!(
+            builds
+                .iter()
+                .all(|args| args.iter().any(|a| a == "--locked"))
+        );
     }
 
     #[test]
