@@ -15,6 +15,15 @@ struct Region<'a, const N: usize> {
     dropped: &'a Cell<bool>,
 }
 
+impl<'a, const N: usize> Region<'a, N> {
+    fn filled(byte: u8, dropped: &'a Cell<bool>) -> Self {
+        Self {
+            bytes: [byte; N],
+            dropped,
+        }
+    }
+}
+
 impl<const N: usize> AsRef<[u8]> for Region<'_, N> {
     fn as_ref(&self) -> &[u8] {
         &self.bytes
@@ -36,13 +45,8 @@ impl<const N: usize> Drop for Region<'_, N> {
 #[test]
 fn a_pool_refused_over_a_small_backing_hands_it_back_untouched() {
     let dropped = Cell::new(false);
-    let region = Region {
-        bytes: [0xA5; 15],
-        dropped: &dropped,
-    };
-    let refused = MemoryPool::<4, 4, Region<'_, 15>>::with_backing(region)
-        .map(|_| ())
-        .unwrap_err();
+    let refused =
+        MemoryPool::<4, 4, _>::with_backing(Region::<15>::filled(0xA5, &dropped)).unwrap_err();
     assert!(!dropped.get(), "the refusal did not drop the backing");
     assert_eq!(
         refused.error,
@@ -60,17 +64,13 @@ fn a_pool_refused_over_a_small_backing_hands_it_back_untouched() {
 #[test]
 fn a_memory_refused_its_limits_hands_its_storage_back() {
     let dropped = Cell::new(false);
-    let region = Region {
-        bytes: [0; PAGE_SIZE],
-        dropped: &dropped,
-    };
+    let region = Region::<PAGE_SIZE>::filled(0, &dropped);
     let refused = LinearMemory::new(
         FixedStorage::new(region),
         2,
         None,
         MemoryProtection::READ_WRITE,
     )
-    .map(|_| ())
     .unwrap_err();
     assert!(!dropped.get(), "the refusal did not drop the backing");
     assert_eq!(

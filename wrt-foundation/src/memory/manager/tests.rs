@@ -1,6 +1,7 @@
 use super::*;
 use crate::memory::Access;
 use crate::slots::Key;
+use core::fmt::Write;
 
 const RW: MemoryProtection = MemoryProtection::READ_WRITE;
 const PAGE: usize = PAGE_SIZE;
@@ -243,7 +244,7 @@ fn a_forged_id_is_refused_with_the_slots_handed_out_so_far() {
         }
     );
     let mut message: heapless::String<96> = heapless::String::new();
-    core::fmt::Write::write_fmt(&mut message, format_args!("{refused}")).unwrap();
+    write!(message, "{refused}").unwrap();
     assert_eq!(
         message,
         "region 3 (generation 1) was never issued by this manager (1 slots handed out so far)"

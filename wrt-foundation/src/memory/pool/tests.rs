@@ -95,7 +95,6 @@ fn external_backing_must_be_large_enough_and_is_zeroed_per_block() {
     let mut small = [0u8; 15];
     assert_eq!(
         MemoryPool::<4, 4, &mut [u8]>::with_backing(&mut small[..])
-            .map(|_| ())
             .unwrap_err()
             .error,
         MemoryError::BackingTooSmall {
